@@ -1,0 +1,257 @@
+// Package component provides CircleCIOIDC, a Pulumi component that lets
+// CircleCI jobs assume an AWS IAM role with their OIDC token instead of stored
+// access keys.
+//
+// It registers resources only. What it builds is decided by pure packages:
+// config (defaults and validation), trust (the trust policy) and thumbprint
+// (which certificate of the issuer's chain IAM pins).
+package component
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/config"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/thumbprint"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
+)
+
+// TypeToken is the component's Pulumi type, the same from Go and from the
+// component provider.
+const TypeToken = "circleci-oidc:index:CircleCIOIDC"
+
+// CircleCIOIDC is an IAM OIDC provider for a CircleCI organization (created
+// or reused), a role that trusts chosen CircleCI jobs, and the role's policies.
+type CircleCIOIDC struct {
+	pulumi.ResourceState
+
+	// RoleArn is the role's ARN: AWS_ROLE_ARN for the aws-cli orb.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// RoleName is the role's name.
+	RoleName pulumi.StringOutput `pulumi:"roleName"`
+	// ProviderArn is the ARN of the IAM OIDC provider, created or reused.
+	ProviderArn pulumi.StringOutput `pulumi:"providerArn"`
+	// IssuerUrl is the token issuer the provider trusts.
+	IssuerUrl pulumi.StringOutput `pulumi:"issuerUrl"`
+	// Thumbprints are the provider's thumbprints; empty when the provider is reused.
+	Thumbprints pulumi.StringArrayOutput `pulumi:"thumbprints"`
+	// TrustPolicy is the role's trust policy as JSON.
+	TrustPolicy pulumi.StringOutput `pulumi:"trustPolicy"`
+}
+
+// NewCircleCIOIDC registers a CircleCIOIDC component and its children.
+//
+// Inputs are validated before anything is registered when their values are
+// known, and otherwise as soon as they are, before any child is created: a
+// bad input fails with every problem listed (see config.Errors) and creates
+// nothing.
+func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
+	opts ...pulumi.ResourceOption,
+) (*CircleCIOIDC, error) {
+	in := args.inputs()
+	if r, ok := known(in); ok {
+		if err := r.config(args).Validate(); err != nil {
+			return nil, err
+		}
+	}
+	policyARNs, err := listInput("managedPolicyArns", args.ManagedPolicyArns)
+	if err != nil {
+		return nil, err
+	}
+	inline, err := mapInput("inlinePolicies", args.InlinePolicies)
+	if err != nil {
+		return nil, err
+	}
+	reuse := isSet(args.ExistingProviderArn)
+
+	comp := &CircleCIOIDC{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	// Every child's inputs derive from cfg, so an invalid computed value stops
+	// them all before any is created.
+	cfg := pulumi.ToOutput(in).ApplyT(func(v any) (config.Config, error) {
+		c := v.(resolved).config(args)
+		if reuse && c.ExistingProviderARN == "" {
+			return c, config.Errors{{Field: "existingProviderArn", Problem: "resolved to an empty string; " +
+				"give the ARN of the issuer's IAM OIDC provider or leave it unset"}}
+		}
+		return c, c.Validate()
+	}).(pulumi.AnyOutput)
+	str := func(f func(config.Config) string) pulumi.StringOutput {
+		return from(cfg, f).(pulumi.StringOutput)
+	}
+	issuer := str(func(c config.Config) string { return c.IssuerURL })
+
+	var providerARN pulumi.StringOutput
+	var thumbprints pulumi.StringArrayOutput
+	if reuse {
+		providerARN = str(func(c config.Config) string { return c.ExistingProviderARN })
+		thumbprints = pulumi.ToStringArray(nil).ToStringArrayOutput()
+	} else {
+		thumbprints = thumbprintsOf(ctx, cfg, issuer, len(args.Thumbprints) == 0, parent)
+		provider, err := iam.NewOpenIdConnectProvider(ctx, name+"-provider", &iam.OpenIdConnectProviderArgs{
+			Url: issuer,
+			ClientIdLists: from(cfg, func(c config.Config) []string {
+				return c.Audiences
+			}).(pulumi.StringArrayOutput),
+			ThumbprintLists: thumbprints,
+			Tags:            args.Tags,
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		providerARN = provider.Arn
+	}
+
+	trustPolicy := pulumi.All(cfg, providerARN).ApplyT(func(v []any) string {
+		return trust.Build(v[0].(config.Config).TrustSpec(v[1].(string))).JSON()
+	}).(pulumi.StringOutput)
+
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		AssumeRolePolicy:    trustPolicy,
+		Name:                args.RoleName,
+		NamePrefix:          args.RoleNamePrefix,
+		Path:                args.Path,
+		Description:         args.Description,
+		MaxSessionDuration:  from(cfg, func(c config.Config) int { return c.MaxSessionDuration }).(pulumi.IntOutput),
+		PermissionsBoundary: args.PermissionsBoundary,
+		Tags:                args.Tags,
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+
+	for _, p := range policyARNs {
+		if _, err := iam.NewRolePolicyAttachment(ctx, attachmentName(name, p), &iam.RolePolicyAttachmentArgs{
+			Role:      role.Name,
+			PolicyArn: p.value,
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range inline {
+		if _, err := iam.NewRolePolicy(ctx, name+"-"+p.key, &iam.RolePolicyArgs{
+			Role:   role.Name,
+			Name:   pulumi.String(p.key),
+			Policy: p.value,
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+
+	comp.RoleArn = role.Arn
+	comp.RoleName = role.Name
+	comp.ProviderArn = providerARN
+	comp.IssuerUrl = issuer
+	comp.Thumbprints = thumbprints
+	comp.TrustPolicy = trustPolicy
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"roleArn":     comp.RoleArn,
+		"roleName":    comp.RoleName,
+		"providerArn": comp.ProviderArn,
+		"issuerUrl":   comp.IssuerUrl,
+		"thumbprints": comp.Thumbprints,
+		"trustPolicy": comp.TrustPolicy,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+// thumbprintsOf returns the provider's thumbprints: the given ones, or the
+// one chosen from the issuer's certificate chain, then the additional ones.
+func thumbprintsOf(ctx *pulumi.Context, cfg pulumi.AnyOutput, issuer pulumi.StringOutput, fetch bool,
+	parent pulumi.ResourceOrInvokeOption,
+) pulumi.StringArrayOutput {
+	if !fetch {
+		return from(cfg, func(c config.Config) []string {
+			return thumbprint.Merge(c.Thumbprints, c.AdditionalThumbprints)
+		}).(pulumi.StringArrayOutput)
+	}
+	chain := tls.GetCertificateOutput(ctx, tls.GetCertificateOutputArgs{
+		Url: issuer.ToStringPtrOutput(),
+	}, parent)
+	return pulumi.All(cfg, chain.Certificates()).ApplyT(func(v []any) ([]string, error) {
+		c, certs := v[0].(config.Config), v[1].([]tls.GetCertificateCertificate)
+		chosen := make([]thumbprint.Certificate, len(certs))
+		for i, cert := range certs {
+			chosen[i] = thumbprint.Certificate{
+				Subject: cert.Subject, Issuer: cert.Issuer, IsCA: cert.IsCa, SHA1Fingerprint: cert.Sha1Fingerprint,
+			}
+		}
+		tp, err := thumbprint.Choose(chosen)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.IssuerURL, err)
+		}
+		return thumbprint.Merge([]string{tp}, c.AdditionalThumbprints), nil
+	}).(pulumi.StringArrayOutput)
+}
+
+// from derives an output from the validated configuration.
+func from[T any](cfg pulumi.AnyOutput, f func(config.Config) T) pulumi.Output {
+	return cfg.ApplyT(func(v any) T { return f(v.(config.Config)) })
+}
+
+// element is one entry of a list or map input whose length, or keys, are known.
+type element struct {
+	key   string // map key, or the known list value ("" when computed)
+	index int
+	value pulumi.StringInput
+}
+
+// attachmentName names the attachment from the policy ARN when it is known,
+// so that reordering the list replaces nothing, and from its index otherwise.
+func attachmentName(component string, e element) string {
+	if e.key != "" {
+		return config.AttachmentName(component, e.key)
+	}
+	return fmt.Sprintf("%s-policy-%d", component, e.index)
+}
+
+// listInput returns the entries of a list input whose length is known.
+func listInput(field string, in pulumi.StringArrayInput) ([]element, error) {
+	switch list := in.(type) {
+	case nil:
+		return nil, nil
+	case pulumi.StringArray:
+		out := make([]element, len(list))
+		for i, e := range list {
+			out[i] = element{index: i, value: e}
+			if s, ok := e.(pulumi.String); ok {
+				out[i].key = string(s)
+			}
+		}
+		return out, nil
+	}
+	return nil, config.Errors{{Field: field, Problem: "must be a list whose length is known when the component " +
+		"is created (its entries may be outputs), not a single output of a list"}}
+}
+
+// mapInput returns the entries of a map input whose keys are known, by key.
+func mapInput(field string, in pulumi.StringMapInput) ([]element, error) {
+	switch m := in.(type) {
+	case nil:
+		return nil, nil
+	case pulumi.StringMap:
+		out := make([]element, 0, len(m))
+		for _, k := range sortedKeys(m) {
+			out = append(out, element{key: k, value: m[k]})
+		}
+		return out, nil
+	}
+	return nil, config.Errors{{Field: field, Problem: "must be a map whose keys are known when the component " +
+		"is created (its values may be outputs), not a single output of a map"}}
+}
+
+// isSet reports whether an optional input was given: an output counts as
+// given, a known empty string does not.
+func isSet(in pulumi.StringPtrInput) bool {
+	v, ok := plain(in, reflectString)
+	return !ok || v.String() != ""
+}

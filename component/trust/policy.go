@@ -1,0 +1,187 @@
+package trust
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Action is the STS action a CircleCI job performs with its OIDC token.
+const Action = "sts:AssumeRoleWithWebIdentity"
+
+// PolicyVersion is the IAM policy language version.
+const PolicyVersion = "2012-10-17"
+
+// ProjectIDClaim is the CircleCI claim STS exposes as a condition key.
+const ProjectIDClaim = "oidc.circleci.com/project-id"
+
+// Operators used by the policies this package builds.
+const (
+	StringEquals  = "StringEquals"
+	StringLike    = "StringLike"
+	StringNotLike = "StringNotLike"
+)
+
+// Conditions maps an IAM condition operator to condition keys and their values.
+type Conditions map[string]map[string]StringList
+
+// StringList is a JSON list of strings that also accepts a lone string, as
+// IAM writes single values.
+type StringList []string
+
+// UnmarshalJSON accepts a string or a list of strings.
+func (l *StringList) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*l = StringList{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("want a string or a list of strings, got %s", b)
+	}
+	*l = many
+	return nil
+}
+
+// Principal is the principal of a trust statement.
+type Principal struct {
+	Federated StringList `json:"Federated,omitempty"`
+	AWS       StringList `json:"AWS,omitempty"`
+	Service   StringList `json:"Service,omitempty"`
+}
+
+// Statement is one statement of a trust policy.
+type Statement struct {
+	Sid       string     `json:"Sid,omitempty"`
+	Effect    string     `json:"Effect"`
+	Principal Principal  `json:"Principal"`
+	Action    StringList `json:"Action"`
+	Condition Conditions `json:"Condition,omitempty"`
+}
+
+// Document is an IAM policy document.
+type Document struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Spec is everything a CircleCI trust policy is built from.
+type Spec struct {
+	// ProviderARN is the IAM OIDC provider's ARN, the federated principal.
+	ProviderARN string
+	// IssuerURL is the token issuer, whose host and path prefix every condition key.
+	IssuerURL string
+	// Audiences are the accepted aud values.
+	Audiences []string
+	// Scope limits the accepted sub values.
+	Scope Scope
+	// RequireProjectIDClaim adds a StringEquals condition on the project-id claim.
+	RequireProjectIDClaim bool
+	// Extra conditions are added as they are; they must not touch the aud and sub
+	// keys this package sets (config validation refuses that).
+	Extra Conditions
+}
+
+// Build returns the trust policy for spec: one Allow statement for
+// sts:AssumeRoleWithWebIdentity by the provider, with aud pinned by
+// StringEquals and sub by StringLike.
+func Build(spec Spec) Document {
+	key := IssuerKey(spec.IssuerURL)
+	cond := Conditions{
+		StringEquals: {key + ":aud": sortedUnique(spec.Audiences)},
+		StringLike:   {key + ":sub": spec.Scope.Subjects()},
+	}
+	if spec.Scope.PinsRef() {
+		cond.add(StringNotLike, key+":sub", RefSpoofGuard)
+	}
+	if spec.RequireProjectIDClaim {
+		cond.add(StringEquals, key+":"+ProjectIDClaim, spec.Scope.ProjectIDs...)
+	}
+	for op, keys := range spec.Extra {
+		for k, vs := range keys {
+			cond.add(op, k, vs...)
+		}
+	}
+	return Document{
+		Version: PolicyVersion,
+		Statement: []Statement{{
+			Sid:       "CircleCIOIDC",
+			Effect:    "Allow",
+			Principal: Principal{Federated: StringList{spec.ProviderARN}},
+			Action:    StringList{Action},
+			Condition: cond,
+		}},
+	}
+}
+
+func (c Conditions) add(op, key string, values ...string) {
+	if c[op] == nil {
+		c[op] = map[string]StringList{}
+	}
+	c[op][key] = sortedUnique(append(c[op][key], values...))
+}
+
+// JSON returns the document as indented JSON with a stable key order:
+// struct fields in declaration order, map keys sorted, value lists as built.
+func (d Document) JSON() string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		// Only strings, lists and maps of strings: encoding cannot fail.
+		panic(err)
+	}
+	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+// Parse reads a policy document, accepting IAM's lone-string shorthand for any
+// list.
+func Parse(s string) (Document, error) {
+	var d Document
+	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
+	if err := dec.Decode(&d); err != nil {
+		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
+	}
+	if len(d.Statement) == 0 {
+		return Document{}, fmt.Errorf("trust: parse policy: no Statement")
+	}
+	return d, nil
+}
+
+// Keys returns the condition keys of c's operator op, sorted.
+func (c Conditions) Keys(op string) []string {
+	keys := make([]string, 0, len(c[op]))
+	for k := range c[op] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// UnmarshalJSON accepts Statement as a list or, as IAM allows, a lone object.
+func (d *Document) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Version   string          `json:"Version"`
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	d.Version = raw.Version
+	d.Statement = nil
+	if len(raw.Statement) == 0 {
+		return nil
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(raw.Statement), []byte("{")) {
+		var one Statement
+		if err := json.Unmarshal(raw.Statement, &one); err != nil {
+			return err
+		}
+		d.Statement = []Statement{one}
+		return nil
+	}
+	return json.Unmarshal(raw.Statement, &d.Statement)
+}
