@@ -1,0 +1,239 @@
+package config_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/config"
+)
+
+const (
+	org     = "5a1e7e5e-0c1d-4a6b-9f3e-1b2c3d4e5f60"
+	project = "0d6b4a8e-7c3f-4e21-9a5b-3c2d1e0f9a8b"
+	tp      = "9e99a48a9960b14926bb7f3b02e22da2b0ab7280"
+)
+
+func valid() config.Config {
+	return config.Config{OrganizationID: org, ProjectIDs: []string{project}}.WithDefaults()
+}
+
+func TestWithDefaults(t *testing.T) {
+	c := valid()
+	assert.Equal(t, "https://oidc.circleci.com/org/"+org, c.IssuerURL)
+	assert.Equal(t, []string{org}, c.Audiences)
+	assert.Equal(t, 3600, c.MaxSessionDuration)
+	assert.NoError(t, c.Validate())
+
+	custom := config.Config{OrganizationID: org, IssuerURL: "https://circleci.acme.internal/org/" + org,
+		Audiences: []string{"sts.amazonaws.com"}, MaxSessionDuration: 7200}.WithDefaults()
+	assert.Equal(t, "https://circleci.acme.internal/org/"+org, custom.IssuerURL)
+	assert.Equal(t, []string{"sts.amazonaws.com"}, custom.Audiences)
+	assert.Equal(t, 7200, custom.MaxSessionDuration)
+}
+
+func TestDerived(t *testing.T) {
+	c := valid()
+	assert.False(t, c.ReusesProvider())
+	assert.True(t, c.FetchesThumbprint())
+	c.Thumbprints = []string{tp}
+	assert.False(t, c.FetchesThumbprint())
+	c.Thumbprints = nil
+	c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
+	assert.True(t, c.ReusesProvider())
+	assert.False(t, c.FetchesThumbprint())
+
+	c.InlinePolicies = map[string]string{"b": "{}", "a": "{}"}
+	assert.Equal(t, []string{"a", "b"}, c.InlinePolicyNames())
+}
+
+func TestValidate(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("x", n) }
+	tests := []struct {
+		name   string
+		mutate func(*config.Config)
+		want   string // "" means valid
+	}{
+		{"valid", func(*config.Config) {}, ""},
+		{"allow all projects on purpose", func(c *config.Config) { c.ProjectIDs, c.AllowAllProjects = nil, true }, ""},
+		{"origins narrow the scope", func(c *config.Config) {
+			c.ProjectIDs, c.VCSOrigins = nil, []string{"github.com/acme/api", "bitbucket.org/acme/web"}
+		}, ""},
+		{"custom server issuer", func(c *config.Config) { c.IssuerURL = "https://circleci.acme.internal/org/" + org }, ""},
+		{"branches, tags and users", func(c *config.Config) {
+			c.Branches, c.GitTags, c.UserIDs = []string{"main", "release/*"}, []string{"v*"}, []string{project}
+		}, ""},
+		{"extra conditions", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{"StringEquals": {"aws:RequestedRegion": {"eu-west-1"}}}
+		}, ""},
+
+		{"organization missing", func(c *config.Config) { c.OrganizationID = "" },
+			"organizationId is required; find it under Organization Settings > Overview"},
+		{"organization not a UUID", func(c *config.Config) { c.OrganizationID = "acme" },
+			`organizationId "acme" is not a UUID; find it under Organization Settings > Overview`},
+		{"issuer over http", func(c *config.Config) { c.IssuerURL = "http://oidc.circleci.com/org/" + org },
+			"is not an https URL without query, fragment or trailing slash"},
+		{"issuer with a trailing slash", func(c *config.Config) { c.IssuerURL += "/" },
+			"is not an https URL without query, fragment or trailing slash"},
+		{"issuer of another organization", func(c *config.Config) {
+			c.IssuerURL = "https://oidc.circleci.com/org/" + project
+		}, `names organization "` + project + `" but organizationId is "` + org + `"`},
+		{"empty audience", func(c *config.Config) { c.Audiences = []string{org, ""} }, "audiences[1] is empty; remove it"},
+		{"long audience", func(c *config.Config) { c.Audiences = []string{long(256)} },
+			"is 256 characters long; IAM allows at most 255"},
+		{"too many audiences", func(c *config.Config) {
+			c.Audiences = make([]string, 101)
+			for i := range c.Audiences {
+				c.Audiences[i] = strings.Repeat("a", i+1)
+			}
+		}, "audiences has 101 entries; IAM allows at most 100"},
+		{"repeated audience", func(c *config.Config) { c.Audiences = []string{org, org} },
+			`audiences[1] "` + org + `" repeats audiences[0]; remove one`},
+		{"project not a UUID", func(c *config.Config) { c.ProjectIDs = []string{project, project, "abc"} },
+			`projectIds[2] "abc" is not a UUID; find it under Project Settings > Overview`},
+		{"repeated project", func(c *config.Config) { c.ProjectIDs = []string{project, project} },
+			`projectIds[1] "` + project + `" repeats projectIds[0]`},
+		{"user not a UUID", func(c *config.Config) { c.UserIDs = []string{"alice"} },
+			`userIds[0] "alice" is not a UUID; it is the part after user/ in a job token's sub claim`},
+		{"branch as a ref", func(c *config.Config) { c.Branches = []string{"refs/heads/main"} },
+			`branches[0] "refs/heads/main" must not start with refs/; give "main"`},
+		{"tag as a ref", func(c *config.Config) { c.GitTags = []string{"refs/tags/v1"} },
+			`gitTags[0] "refs/tags/v1" must not start with refs/; give "v1"`},
+		{"empty branch", func(c *config.Config) { c.Branches = []string{" "} }, "is empty; give a name or pattern"},
+		{"branch with a space", func(c *config.Config) { c.Branches = []string{"my branch"} }, "is not a git ref name"},
+		{"branch spelling another ref", func(c *config.Config) { c.Branches = []string{"x/vcs-ref/refs/heads/main"} },
+			"is not a git ref name"},
+		{"origin with a scheme", func(c *config.Config) { c.VCSOrigins = []string{"https://github.com/acme/api.git"} },
+			`vcsOrigins[0] "https://github.com/acme/api.git" must not have a scheme; give host/owner/repository, such as "github.com/acme/api"`},
+		{"origin ending in .git", func(c *config.Config) { c.VCSOrigins = []string{"github.com/acme/api.git"} },
+			`must not end in .git; give "github.com/acme/api"`},
+		{"origin without owner", func(c *config.Config) { c.VCSOrigins = []string{"github.com/api"} },
+			"is not host/owner/repository"},
+		{"no scope", func(c *config.Config) { c.ProjectIDs = nil },
+			"projectIds is empty: no trust scope is set; add projectIds (find it under Project Settings > Overview) or vcsOrigins, or set allowAllProjects: true"},
+		{"branches alone", func(c *config.Config) { c.ProjectIDs, c.Branches = nil, []string{"main"} },
+			"branches, gitTags and userIds alone would trust every project in organization"},
+		{"users alone", func(c *config.Config) { c.ProjectIDs, c.UserIDs = nil, []string{project} },
+			"alone would trust every project"},
+		{"allow all and projects", func(c *config.Config) { c.AllowAllProjects = true },
+			"allowAllProjects is true but projectIds or vcsOrigins is set too"},
+		{"project claim without projects", func(c *config.Config) {
+			c.ProjectIDs, c.VCSOrigins, c.RequireProjectIDClaim = nil, []string{"github.com/acme/api"}, true
+		}, "requireProjectIdClaim needs projectIds"},
+		{"unknown operator", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{"StringSorta": {"k": {"v"}}}
+		}, `extraConditions "StringSorta" is not an IAM condition operator`},
+		{"extra condition widening sub", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{
+				"StringLike": {"oidc.circleci.com/org/" + org + ":sub": {"org/" + org + "/*"}}}
+		}, "would widen the condition the component builds"},
+		{"extra condition without values", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{"Bool": {"aws:SecureTransport": nil}}
+		}, `extraConditions.Bool["aws:SecureTransport"] has no values`},
+		{"provider ARN malformed", func(c *config.Config) { c.ExistingProviderARN = "oidc.circleci.com" },
+			`existingProviderArn "oidc.circleci.com" is not an IAM OIDC provider ARN, such as arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/` + org},
+		{"provider ARN of another issuer", func(c *config.Config) {
+			c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + project
+		}, "is the provider for oidc.circleci.com/org/" + project + ", not for the issuer"},
+		{"thumbprints with a reused provider", func(c *config.Config) {
+			c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
+			c.Thumbprints = []string{tp}
+		}, "thumbprints has no effect with existingProviderArn"},
+		{"thumbprint uppercase", func(c *config.Config) { c.Thumbprints = []string{strings.ToUpper(tp)} },
+			"is not 40 lowercase hex digits; give the SHA-1 fingerprint without colons, such as " + tp},
+		{"repeated thumbprint", func(c *config.Config) { c.Thumbprints = []string{tp, tp} },
+			`thumbprints[1] "` + tp + `" repeats thumbprints[0]`},
+		{"six thumbprints", func(c *config.Config) {
+			c.Thumbprints = []string{long40('a'), long40('b'), long40('c')}
+			c.AdditionalThumbprints = []string{long40('d'), long40('e'), long40('f')}
+		}, "additionalThumbprints makes 6 thumbprints; IAM allows at most 5"},
+		{"role name and prefix", func(c *config.Config) { c.RoleName, c.RoleNamePrefix = "a", "b" },
+			`roleNamePrefix "b" cannot be set with roleName; remove one`},
+		{"role name too long", func(c *config.Config) { c.RoleName = long(65) }, "is 65 characters; IAM allows at most 64"},
+		{"role name characters", func(c *config.Config) { c.RoleName = "ci role" },
+			"may only have letters, digits and +=,.@_-"},
+		{"role name prefix too long", func(c *config.Config) { c.RoleNamePrefix = long(39) },
+			"is 39 characters; at most 38 leave room for the random suffix"},
+		{"path without slashes", func(c *config.Config) { c.Path = "ci" }, `path "ci" must start and end with /`},
+		{"path with a space", func(c *config.Config) { c.Path = "/c i/" }, "must start and end with /"},
+		{"long description", func(c *config.Config) { c.Description = long(1001) },
+			"description is 1001 characters; IAM allows at most 1000"},
+		{"session too short", func(c *config.Config) { c.MaxSessionDuration = 900 },
+			`maxSessionDuration "900" is out of range; give seconds from 3600 (1 hour) to 43200 (12 hours)`},
+		{"session too long", func(c *config.Config) { c.MaxSessionDuration = 43201 }, "is out of range"},
+		{"boundary malformed", func(c *config.Config) { c.PermissionsBoundary = "ci-boundary" },
+			`permissionsBoundary "ci-boundary" is not a managed policy ARN`},
+		{"reserved tag", func(c *config.Config) { c.Tags = map[string]string{"aws:owner": "x"} },
+			`tags "aws:owner" uses the reserved aws: prefix`},
+		{"long tag value", func(c *config.Config) { c.Tags = map[string]string{"team": long(257)} },
+			`tags["team"] is longer than the 256 characters IAM allows`},
+		{"policy ARN malformed", func(c *config.Config) { c.ManagedPolicyARNs = []string{"ReadOnlyAccess"} },
+			`managedPolicyArns[0] "ReadOnlyAccess" is not a managed policy ARN, such as arn:aws:iam::aws:policy/ReadOnlyAccess`},
+		{"policy ARN repeated", func(c *config.Config) {
+			c.ManagedPolicyARNs = []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"}
+		}, "managedPolicyArns[1]"},
+		{"too many policies", func(c *config.Config) {
+			for i := 0; i < 21; i++ {
+				c.ManagedPolicyARNs = append(c.ManagedPolicyARNs, "arn:aws:iam::123456789012:policy/p"+strings.Repeat("x", i))
+			}
+		}, "managedPolicyArns has 21 policies; IAM attaches at most 20 to a role"},
+		{"inline policy name", func(c *config.Config) {
+			c.InlinePolicies = map[string]string{"de ploy": `{"Statement":[{}]}`}
+		}, `inlinePolicies "de ploy" is not a policy name`},
+		{"inline policy JSON", func(c *config.Config) { c.InlinePolicies = map[string]string{"deploy": "{"} },
+			`inlinePolicies["deploy"] is not a JSON policy document`},
+		{"inline policy without statements", func(c *config.Config) {
+			c.InlinePolicies = map[string]string{"deploy": `{"Version":"2012-10-17","Statement":[]}`}
+		}, `inlinePolicies["deploy"] has no Statement`},
+		{"inline policy version", func(c *config.Config) {
+			c.InlinePolicies = map[string]string{"deploy": `{"Version":"2020-01-01","Statement":{}}`}
+		}, `has Version "2020-01-01"; use "2012-10-17"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.mutate(&c)
+			err := c.Validate()
+			if tt.want == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func long40(c byte) string { return strings.Repeat(string(c), 40) }
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	c := config.Config{OrganizationID: "acme", ProjectIDs: []string{"p1", "p2"}, Path: "ci", MaxSessionDuration: 1}.WithDefaults()
+	err := c.Validate()
+	var errs config.Errors
+	require.True(t, errors.As(err, &errs))
+	fields := make([]string, len(errs))
+	for i, e := range errs {
+		fields[i] = e.Field
+	}
+	assert.Equal(t, []string{"organizationId", "projectIds[0]", "projectIds[1]", "path", "maxSessionDuration"}, fields)
+	assert.True(t, strings.HasPrefix(err.Error(), "circleci-oidc: 5 invalid inputs:\n  - organizationId"))
+
+	var one *config.FieldError
+	require.True(t, errors.As(err, &one))
+	assert.Equal(t, "organizationId", one.Field)
+}
+
+func TestAttachmentName(t *testing.T) {
+	tests := []struct{ arn, want string }{
+		{"arn:aws:iam::aws:policy/ReadOnlyAccess", "ci-ReadOnlyAccess"},
+		{"arn:aws:iam::aws:policy/service-role/AWSLambdaRole", "ci-AWSLambdaRole"},
+		{"arn:aws:iam::123456789012:policy/team/deploy-api", "ci-123456789012-deploy-api"},
+		{"arn:aws-cn:iam::123456789012:policy/deploy", "ci-123456789012-deploy"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, config.AttachmentName("ci", tt.arn), tt.arn)
+	}
+}
