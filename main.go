@@ -164,8 +164,8 @@ func (c stackConfig) args() component.CircleCIOIDCArgs {
 		Description:           optional(c.Description),
 		PermissionsBoundary:   optional(c.PermissionsBoundary),
 		Tags:                  dict(c.Tags),
-		ManagedPolicyArns:     list(c.ManagedPolicyARNs),
-		InlinePolicies:        dict(c.InlinePolicies),
+		ManagedPolicyArns:     pulumi.ToStringArray(c.ManagedPolicyARNs),
+		InlinePolicies:        pulumi.ToStringMap(c.InlinePolicies),
 	}
 	if c.MaxSessionDuration != 0 {
 		a.MaxSessionDuration = pulumi.Int(c.MaxSessionDuration)

@@ -7,7 +7,8 @@ import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 // Inputs typed pulumi.*Input may be outputs of other resources. The plain ones
 // (bools, thumbprints, extraConditions) shape the resources created, so they
 // must be known when the component is created; so must the length of
-// managedPolicyArns and the keys of inlinePolicies.
+// managedPolicyArns and the keys of inlinePolicies, whose entries may be
+// outputs.
 type CircleCIOIDCArgs struct {
 	// OrganizationId is the CircleCI organization UUID (Organization Settings > Overview).
 	OrganizationId pulumi.StringInput `pulumi:"organizationId"`
@@ -56,7 +57,10 @@ type CircleCIOIDCArgs struct {
 	// Tags are set on the role and on a created provider.
 	Tags pulumi.StringMapInput `pulumi:"tags,optional"`
 	// ManagedPolicyArns are attached to the role, one RolePolicyAttachment each.
-	ManagedPolicyArns pulumi.StringArrayInput `pulumi:"managedPolicyArns,optional"`
+	// The list's length shapes the resources, so it is a list of inputs rather
+	// than an input of a list; pulumi.ToStringArray fits.
+	ManagedPolicyArns []pulumi.StringInput `pulumi:"managedPolicyArns,optional"`
 	// InlinePolicies are the role's inline policies: name -> JSON policy document.
-	InlinePolicies pulumi.StringMapInput `pulumi:"inlinePolicies,optional"`
+	// Its keys shape the resources, so it is a map of inputs; pulumi.StringMap fits.
+	InlinePolicies map[string]pulumi.StringInput `pulumi:"inlinePolicies,optional"`
 }

@@ -42,7 +42,8 @@ type CircleCIOIDC struct {
 	TrustPolicy pulumi.StringOutput `pulumi:"trustPolicy"`
 }
 
-// NewCircleCIOIDC registers a CircleCIOIDC component and its children.
+// NewCircleCIOIDC registers a CircleCIOIDC component, its children and its
+// outputs.
 //
 // Inputs are validated before anything is registered when their values are
 // known, and otherwise as soon as they are, before any child is created: a
@@ -51,25 +52,43 @@ type CircleCIOIDC struct {
 func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 	opts ...pulumi.ResourceOption,
 ) (*CircleCIOIDC, error) {
+	comp := &CircleCIOIDC{}
+	if err := Build(ctx, name, args, comp, opts...); err != nil {
+		return nil, err
+	}
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"roleArn":     comp.RoleArn,
+		"roleName":    comp.RoleName,
+		"providerArn": comp.ProviderArn,
+		"issuerUrl":   comp.IssuerUrl,
+		"thumbprints": comp.Thumbprints,
+		"trustPolicy": comp.TrustPolicy,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
+
+// Build registers comp as a CircleCIOIDC component with its children and
+// sets comp's outputs, but does not register them: NewCircleCIOIDC is Build
+// followed by RegisterResourceOutputs. Build alone is for hosts that register
+// a component's outputs themselves, such as pulumi-go-provider's infer; the
+// engine refuses a second registration of the same component's outputs.
+func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *CircleCIOIDC,
+	opts ...pulumi.ResourceOption,
+) error {
 	in := args.inputs()
 	if r, ok := known(in); ok {
 		if err := r.config(args).Validate(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	policyARNs, err := listInput("managedPolicyArns", args.ManagedPolicyArns)
-	if err != nil {
-		return nil, err
-	}
-	inline, err := mapInput("inlinePolicies", args.InlinePolicies)
-	if err != nil {
-		return nil, err
-	}
+	policyARNs := listInput(args.ManagedPolicyArns)
+	inline := mapInput(args.InlinePolicies)
 	reuse := isSet(args.ExistingProviderArn)
 
-	comp := &CircleCIOIDC{}
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
-		return nil, err
+		return err
 	}
 	parent := pulumi.Parent(comp)
 
@@ -104,7 +123,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 			Tags:            args.Tags,
 		}, parent)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		providerARN = provider.Arn
 	}
@@ -124,7 +143,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 		Tags:                args.Tags,
 	}, parent)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
 	for _, p := range policyARNs {
@@ -132,7 +151,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 			Role:      role.Name,
 			PolicyArn: p.value,
 		}, parent); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, p := range inline {
@@ -141,7 +160,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 			Name:   pulumi.String(p.key),
 			Policy: p.value,
 		}, parent); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
@@ -151,17 +170,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 	comp.IssuerUrl = issuer
 	comp.Thumbprints = thumbprints
 	comp.TrustPolicy = trustPolicy
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"roleArn":     comp.RoleArn,
-		"roleName":    comp.RoleName,
-		"providerArn": comp.ProviderArn,
-		"issuerUrl":   comp.IssuerUrl,
-		"thumbprints": comp.Thumbprints,
-		"trustPolicy": comp.TrustPolicy,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return nil
 }
 
 // thumbprintsOf returns the provider's thumbprints: the given ones, or the
@@ -214,39 +223,26 @@ func attachmentName(component string, e element) string {
 	return fmt.Sprintf("%s-policy-%d", component, e.index)
 }
 
-// listInput returns the entries of a list input whose length is known.
-func listInput(field string, in pulumi.StringArrayInput) ([]element, error) {
-	switch list := in.(type) {
-	case nil:
-		return nil, nil
-	case pulumi.StringArray:
-		out := make([]element, len(list))
-		for i, e := range list {
-			out[i] = element{index: i, value: e}
-			if s, ok := e.(pulumi.String); ok {
-				out[i].key = string(s)
-			}
+// listInput returns the entries of a list of inputs, with the value of each
+// one that is known.
+func listInput(list []pulumi.StringInput) []element {
+	out := make([]element, len(list))
+	for i, e := range list {
+		out[i] = element{index: i, value: e}
+		if s, ok := e.(pulumi.String); ok {
+			out[i].key = string(s)
 		}
-		return out, nil
 	}
-	return nil, config.Errors{{Field: field, Problem: "must be a list whose length is known when the component " +
-		"is created (its entries may be outputs), not a single output of a list"}}
+	return out
 }
 
-// mapInput returns the entries of a map input whose keys are known, by key.
-func mapInput(field string, in pulumi.StringMapInput) ([]element, error) {
-	switch m := in.(type) {
-	case nil:
-		return nil, nil
-	case pulumi.StringMap:
-		out := make([]element, 0, len(m))
-		for _, k := range sortedKeys(m) {
-			out = append(out, element{key: k, value: m[k]})
-		}
-		return out, nil
+// mapInput returns the entries of a map of inputs, by key.
+func mapInput(m map[string]pulumi.StringInput) []element {
+	out := make([]element, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, element{key: k, value: m[k]})
 	}
-	return nil, config.Errors{{Field: field, Problem: "must be a map whose keys are known when the component " +
-		"is created (its values may be outputs), not a single output of a map"}}
+	return out
 }
 
 // isSet reports whether an optional input was given: an output counts as

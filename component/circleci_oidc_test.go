@@ -362,25 +362,11 @@ func TestLeafOnlyChainIsRefused(t *testing.T) {
 	assert.Empty(t, m.OfType(typRole))
 }
 
-func TestListOfUnknownLengthIsRefused(t *testing.T) {
-	m := &pulumimock.Mocks{}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		args := baseArgs()
-		args.ManagedPolicyArns = pulumi.ToStringArray([]string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}).
-			ToStringArrayOutput()
-		_, err := component.NewCircleCIOIDC(ctx, "ci", args)
-		return err
-	}, pulumi.WithMocks("circleci-oidc", "test", m))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "managedPolicyArns must be a list whose length is known")
-	assert.Empty(t, m.Resources())
-}
-
 func TestComputedPolicyARNIsNamedByIndex(t *testing.T) {
 	m := &pulumimock.Mocks{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		args := baseArgs()
-		args.ManagedPolicyArns = pulumi.StringArray{
+		args.ManagedPolicyArns = []pulumi.StringInput{
 			pulumi.String("arn:aws:iam::123456789012:policy/deploy").ToStringOutput(),
 		}
 		_, err := component.NewCircleCIOIDC(ctx, "ci", args)

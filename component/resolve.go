@@ -75,8 +75,8 @@ func (a CircleCIOIDCArgs) inputs() inputs {
 		MaxSessionDuration:  a.MaxSessionDuration,
 		PermissionsBoundary: a.PermissionsBoundary,
 		Tags:                a.Tags,
-		ManagedPolicyARNs:   a.ManagedPolicyArns,
-		InlinePolicies:      a.InlinePolicies,
+		ManagedPolicyARNs:   pulumi.StringArray(a.ManagedPolicyArns),
+		InlinePolicies:      pulumi.StringMap(a.InlinePolicies),
 	}
 }
 

@@ -71,22 +71,32 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 
 	state := args.Inputs.Copy()
 	id := args.Name + "-id"
+	// known reports a string input's value; in a preview it may be unknown.
+	known := func(key string) (string, bool) {
+		v, ok := args.Inputs[resource.PropertyKey(key)]
+		if !ok || !v.IsString() {
+			return "", false
+		}
+		return v.StringValue(), true
+	}
 	switch args.TypeToken {
 	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-		url := strings.TrimPrefix(args.Inputs["url"].StringValue(), "https://")
-		id = "arn:aws:iam::" + Account + ":oidc-provider/" + url
+		url, ok := known("url")
+		if !ok {
+			break
+		}
+		id = "arn:aws:iam::" + Account + ":oidc-provider/" + strings.TrimPrefix(url, "https://")
 		state["arn"] = resource.NewProperty(id)
 	case "aws:iam/role:Role":
 		name := args.Name + "-1a2b3c4"
-		switch {
-		case args.Inputs.HasValue("name"):
-			name = args.Inputs["name"].StringValue()
-		case args.Inputs.HasValue("namePrefix"):
-			name = args.Inputs["namePrefix"].StringValue() + "20261128000000000000000001"
+		if n, ok := known("name"); ok {
+			name = n
+		} else if prefix, ok := known("namePrefix"); ok {
+			name = prefix + "20261128000000000000000001"
 		}
-		path := "/"
-		if args.Inputs.HasValue("path") {
-			path = args.Inputs["path"].StringValue()
+		path, ok := known("path")
+		if !ok {
+			path = "/"
 		}
 		id = name
 		state["name"] = resource.NewProperty(name)

@@ -1,0 +1,77 @@
+// Package provider serves the CircleCIOIDC component to Pulumi programs in
+// every language, as a component provider built with pulumi-go-provider.
+//
+// It is a thin wrapper: its types are the component's own with the schema's
+// descriptions added, and its constructor is component.Build.
+package provider
+
+import (
+	"context"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
+)
+
+// Name is the Pulumi package name.
+const Name = "circleci-oidc"
+
+// Version is the plugin's version, set at build time with
+// -ldflags "-X github.com/circleci-oidc/pulumi-circleci-oidc/provider.Version=1.2.3".
+var Version = "0.1.0"
+
+// Repository is where the package's source lives.
+const Repository = "https://github.com/circleci-oidc/pulumi-circleci-oidc"
+
+// New returns the component provider.
+func New() (p.Provider, error) {
+	return infer.NewProviderBuilder().
+		WithDisplayName("CircleCI OIDC").
+		WithDescription("Lets CircleCI jobs assume an AWS IAM role with their OIDC token instead of stored access keys.").
+		WithKeywords("circleci", "oidc", "aws", "iam", "category/cloud", "kind/component").
+		WithHomepage(Repository).
+		WithRepository(Repository).
+		WithLicense("Apache-2.0").
+		WithPublisher("circleci-oidc").
+		WithLanguageMap(map[string]any{
+			"go": map[string]any{
+				"importBasePath":                 "github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc",
+				"generateResourceContainerTypes": true,
+				"respectSchemaVersion":           true,
+			},
+			"nodejs": map[string]any{"packageName": "@circleci-oidc/pulumi-circleci-oidc", "respectSchemaVersion": true},
+			"python": map[string]any{
+				"packageName":          "pulumi_circleci_oidc",
+				"respectSchemaVersion": true,
+				"pyproject":            map[string]any{"enabled": true},
+			},
+			"csharp": map[string]any{"rootNamespace": "CircleCIOIDC", "respectSchemaVersion": true},
+			"java":   map[string]any{"basePackage": "io.github.circlecioidc"},
+		}).
+		WithComponents(infer.ComponentF(construct)).
+		Build()
+}
+
+// Run serves the provider until the engine stops it.
+func Run(ctx context.Context) error {
+	prov, err := New()
+	if err != nil {
+		return err
+	}
+	return prov.Run(ctx, Name, Version)
+}
+
+// construct builds the component into the wrapper. The provider registers
+// the outputs itself, so it calls component.Build, not NewCircleCIOIDC.
+func construct(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
+	opts ...pulumi.ResourceOption,
+) (*CircleCIOIDC, error) {
+	c := &CircleCIOIDC{}
+	err := component.Build(ctx, name, component.CircleCIOIDCArgs(args), (*component.CircleCIOIDC)(c), opts...)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
