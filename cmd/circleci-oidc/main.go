@@ -1,0 +1,18 @@
+// Command circleci-oidc publishes a circleci-oidc stack's role to CircleCI
+// and explains why AWS STS refuses a CircleCI OIDC token.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := cli.Execute(ctx, os.Args[1:], cli.OSEnv())
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/spf13/cobra"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/doctor"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+)
+
+func newDoctorCommand(env Env) *cobra.Command {
+	var (
+		token, policyFile, stack, dir, roleARN, issuerURL string
+		verify                                            bool
+	)
+	cmd := &cobra.Command{
+		Use:   "doctor [--token JWT | < token] (--policy FILE | --stack NAME | --role-arn ARN)",
+		Short: "Explain whether STS accepts a CircleCI OIDC token for a role",
+		Long: "doctor decodes a CircleCI OIDC token ($CIRCLE_OIDC_TOKEN or $CIRCLE_OIDC_TOKEN_V2) and judges it\n" +
+			"against a trust policy the way AWS STS does, condition by condition: from a file, from a stack's\n" +
+			"trustPolicy output, or from a live role (AWS credentials from the environment; AWS_ENDPOINT_URL\n" +
+			"is honoured). It exits 0 when the token would be accepted and 1 when it would be refused.",
+		Example: "  circleci-oidc doctor --token \"$CIRCLE_OIDC_TOKEN_V2\" --stack prod\n" +
+			"  echo \"$TOKEN\" | circleci-oidc doctor --role-arn arn:aws:iam::123456789012:role/ci/deploy --verify",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			sources := 0
+			for _, s := range []string{policyFile, stack, roleARN} {
+				if s != "" {
+					sources++
+				}
+			}
+			if sources != 1 {
+				return publish.UsageError{Err: errors.New("give exactly one of --policy, --stack and --role-arn")}
+			}
+			raw := token
+			if raw == "" || raw == "-" {
+				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 64<<10))
+				if err != nil {
+					return fmt.Errorf("reading the token from standard input: %w", err)
+				}
+				raw = string(b)
+			}
+			if strings.TrimSpace(raw) == "" {
+				return publish.UsageError{Err: errors.New("no token: pass --token or pipe it on standard input")}
+			}
+			tok, err := doctor.Parse(raw)
+			if err != nil {
+				return err
+			}
+			policy, source, err := loadPolicy(ctx, env, policyFile, stack, dir, roleARN)
+			if err != nil {
+				return err
+			}
+			signature := doctor.ErrNotChecked
+			if verify {
+				signature = doctor.Verify(ctx, tok, issuerURL, env.HTTP)
+			}
+			report := doctor.Diagnose(tok, policy, source, env.Now(), signature)
+			if err := report.Write(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			if !report.Allowed {
+				return refusedError{}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&token, "token", "", "the token (default: read from standard input)")
+	f.StringVar(&policyFile, "policy", "", "trust policy JSON file")
+	f.StringVar(&stack, "stack", "", "read the policy from this stack's trustPolicy output")
+	f.StringVar(&dir, "cwd", ".", "folder of the Pulumi project, with --stack")
+	f.StringVar(&roleARN, "role-arn", "", "read the policy from this IAM role")
+	f.BoolVar(&verify, "verify", false, "also verify the signature with the issuer's published keys")
+	f.StringVar(&issuerURL, "issuer-url", "", "discover the keys here instead of at the token's issuer (CircleCI server)")
+	return cmd
+}
+
+func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) (trust.Document, string, error) {
+	var text, source string
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return trust.Document{}, "", err
+		}
+		text, source = string(b), "file "+file
+	case stack != "":
+		s, err := env.LoadStack(ctx, dir, stack)
+		if err != nil {
+			return trust.Document{}, "", err
+		}
+		out, ok := s.Outputs["trustPolicy"]
+		v, isString := out.Value.(string)
+		if !ok || !isString {
+			return trust.Document{}, "", fmt.Errorf("stack %s has no trustPolicy output; is it a circleci-oidc stack?", stack)
+		}
+		text, source = v, "stack "+stack+", output trustPolicy"
+	default:
+		doc, err := rolePolicy(ctx, roleARN)
+		if err != nil {
+			return trust.Document{}, "", err
+		}
+		text, source = doc, "role "+roleARN
+	}
+	d, err := trust.Parse(text)
+	return d, source, err
+}
+
+// rolePolicy reads a role's trust policy with IAM GetRole.
+func rolePolicy(ctx context.Context, roleARN string) (string, error) {
+	i := strings.Index(roleARN, ":role/")
+	if !strings.HasPrefix(roleARN, "arn:") || i < 0 {
+		return "", publish.UsageError{Err: fmt.Errorf("--role-arn %q is not a role ARN, such as "+
+			"arn:aws:iam::123456789012:role/ci/deploy", roleARN)}
+	}
+	name := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return "", fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1" // IAM is global
+	}
+	out, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("reading role %s: %w", name, err)
+	}
+	doc := aws.ToString(out.Role.AssumeRolePolicyDocument)
+	if decoded, err := url.QueryUnescape(doc); err == nil {
+		doc = decoded // IAM returns the document URL-encoded
+	}
+	return doc, nil
+}

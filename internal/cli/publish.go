@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+)
+
+func newPublishCommand(env Env) *cobra.Command {
+	var (
+		o       publish.Options
+		stack   string
+		dir     string
+		dryRun  bool
+		token   string
+		baseURL string
+	)
+	cmd := &cobra.Command{
+		Use:   "publish --context NAME [--stack NAME] [flags]",
+		Short: "Write a stack's role ARN and region into a CircleCI context",
+		Long: "publish reads a circleci-oidc stack's outputs through the Pulumi Automation API and writes them\n" +
+			"into a CircleCI context: AWS_ROLE_ARN from roleArn, AWS_REGION and AWS_DEFAULT_REGION from the\n" +
+			"stack's aws:region. One stack per AWS account means one context per account: aws-dev, aws-prod.\n\n" +
+			"The API token is read from " + circleci.TokenEnv + " (a personal API token) and never printed.",
+		Example: "  circleci-oidc publish --stack prod --context aws-prod --restrict\n" +
+			"  circleci-oidc publish --stack dev --context aws-dev --var ROLE_NAME=roleName --dry-run",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			s, err := env.LoadStack(ctx, dir, stack)
+			if err != nil {
+				return err
+			}
+			plan, err := publish.NewPlan(s, o)
+			if err != nil {
+				return err
+			}
+			if token == "" {
+				token = env.Getenv(circleci.TokenEnv)
+			}
+			var api publish.API
+			if token != "" {
+				c, err := circleci.New(token, circleci.WithBaseURL(baseURL), circleci.WithHTTPClient(env.HTTP))
+				if err != nil {
+					return err
+				}
+				api = c
+			}
+			if dryRun {
+				return publish.DryRun(ctx, api, plan, cmd.OutOrStdout())
+			}
+			if api == nil {
+				_, err := circleci.New("")
+				return err
+			}
+			return publish.Apply(ctx, api, plan, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&stack, "stack", "", "stack to read (default: the selected stack)")
+	f.StringVar(&dir, "cwd", ".", "folder of the Pulumi project")
+	f.StringVar(&o.Context, "context", "", "CircleCI context to write, such as aws-prod (required)")
+	f.StringVar(&o.OrgID, "org-id", "", "CircleCI organization UUID (default: the stack's circleci-oidc:organizationId)")
+	f.BoolVar(&o.NoCreate, "no-create", false, "fail instead of creating a missing context")
+	f.BoolVar(&o.Restrict, "restrict", false, "restrict the context to the stack's projectIds")
+	f.StringArrayVar(&o.Vars, "var", nil, "also write an output: NAME=output (repeatable)")
+	f.StringVar(&o.Region, "region", "", "region to publish (default: the stack's aws:region)")
+	f.BoolVar(&dryRun, "dry-run", false, "print what would change, secrets masked, and change nothing")
+	f.StringVar(&token, "token", "", "CircleCI personal API token (prefer "+circleci.TokenEnv+": flags show in process lists)")
+	f.StringVar(&baseURL, "circleci-url", circleci.DefaultBaseURL, "CircleCI API v2 base URL (CircleCI server)")
+	return cmd
+}
