@@ -7,9 +7,10 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/config"
 )
 
 func main() {
@@ -33,44 +34,19 @@ func run(ctx *pulumi.Context) error {
 
 // deploy reads the stack's configuration and builds the component.
 func deploy(ctx *pulumi.Context) (*component.CircleCIOIDC, error) {
-	args, err := loadArgs(config.New(ctx, ""))
+	a, err := loadArgs(pulumiconfig.New(ctx, ""))
 	if err != nil {
 		return nil, err
 	}
-	return component.NewCircleCIOIDC(ctx, "circleci", args)
-}
-
-// stackConfig is the project's configuration, as declared in Pulumi.yaml.
-// Each field is read from the key of the same name in lowerCamelCase.
-type stackConfig struct {
-	OrganizationID        string
-	IssuerURL             string
-	Audiences             []string
-	ProjectIDs            []string
-	Branches              []string
-	GitTags               []string
-	VCSOrigins            []string
-	UserIDs               []string
-	AllowAllProjects      bool
-	RequireProjectIDClaim bool
-	ExtraConditions       map[string]map[string][]string
-	ExistingProviderARN   string
-	Thumbprints           []string
-	AdditionalThumbprints []string
-	RoleName              string
-	RoleNamePrefix        string
-	Path                  string
-	Description           string
-	MaxSessionDuration    int
-	PermissionsBoundary   string
-	Tags                  map[string]string
-	ManagedPolicyARNs     []string
-	InlinePolicies        map[string]string
+	return component.NewCircleCIOIDC(ctx, "circleci", a)
 }
 
 // loadArgs reads the configuration into the component's arguments.
-func loadArgs(cfg *config.Config) (component.CircleCIOIDCArgs, error) {
-	var c stackConfig
+//
+// Each key is read into the component's plain configuration, whose field of
+// the same name in UpperCamelCase holds it.
+func loadArgs(cfg *pulumiconfig.Config) (component.CircleCIOIDCArgs, error) {
+	var c config.Config
 	var errs []error
 	str := func(key string, dst *string) { *dst = cfg.Get(key) }
 	obj := func(key string, dst any) {
@@ -108,7 +84,7 @@ func loadArgs(cfg *config.Config) (component.CircleCIOIDCArgs, error) {
 	if len(errs) > 0 {
 		return component.CircleCIOIDCArgs{}, joinErrors(errs)
 	}
-	return c.args(), nil
+	return args(c), nil
 }
 
 func joinErrors(errs []error) error {
@@ -124,7 +100,7 @@ func joinErrors(errs []error) error {
 
 // args converts the configuration, leaving unset values unset so that the
 // component applies its own defaults.
-func (c stackConfig) args() component.CircleCIOIDCArgs {
+func args(c config.Config) component.CircleCIOIDCArgs {
 	optional := func(s string) pulumi.StringPtrInput {
 		if s == "" {
 			return nil

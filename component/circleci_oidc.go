@@ -9,6 +9,8 @@ package component
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
@@ -239,7 +241,7 @@ func listInput(list []pulumi.StringInput) []element {
 // mapInput returns the entries of a map of inputs, by key.
 func mapInput(m map[string]pulumi.StringInput) []element {
 	out := make([]element, 0, len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, element{key: k, value: m[k]})
 	}
 	return out

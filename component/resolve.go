@@ -2,7 +2,6 @@ package component
 
 import (
 	"reflect"
-	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -200,12 +199,3 @@ func plain(in any, t reflect.Type) (reflect.Value, bool) {
 }
 
 var reflectString = reflect.TypeFor[string]()
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}

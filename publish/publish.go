@@ -8,8 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
@@ -98,7 +99,7 @@ func NewPlan(s Stack, o Options) (Plan, error) {
 	roleArn, ok := s.Outputs["roleArn"]
 	if !ok {
 		return Plan{}, fmt.Errorf("stack %s has no output roleArn; is it a circleci-oidc stack, and has it been "+
-			"deployed? its outputs: %s", s.Name, strings.Join(sortedKeys(s.Outputs), ", "))
+			"deployed? its outputs: %s", s.Name, strings.Join(slices.Sorted(maps.Keys(s.Outputs)), ", "))
 	}
 	p.add("AWS_ROLE_ARN", roleArn, "output roleArn")
 
@@ -120,7 +121,7 @@ func NewPlan(s Stack, o Options) (Plan, error) {
 		out, ok := s.Outputs[output]
 		if !ok {
 			return Plan{}, fmt.Errorf("--var %s: stack %s has no output %s; its outputs: %s",
-				v, s.Name, output, strings.Join(sortedKeys(s.Outputs), ", "))
+				v, s.Name, output, strings.Join(slices.Sorted(maps.Keys(s.Outputs)), ", "))
 		}
 		p.add(name, out, "output "+output)
 	}
@@ -148,15 +149,6 @@ func (p *Plan) add(name string, out Output, from string) {
 		}
 	}
 	p.Variables = append(p.Variables, Variable{Name: name, Value: value, From: from, Secret: out.Secret})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // API is the part of the CircleCI client publishing uses.

@@ -4,7 +4,8 @@
 package config
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
@@ -115,9 +116,7 @@ func (c Config) TrustSpec(providerARN string) trust.Spec {
 }
 
 // InlinePolicyNames returns the inline policy names, sorted.
-func (c Config) InlinePolicyNames() []string { return sortedKeys(c.InlinePolicies) }
-
-func sortStrings(s []string) { sort.Strings(s) }
+func (c Config) InlinePolicyNames() []string { return slices.Sorted(maps.Keys(c.InlinePolicies)) }
 
 // AttachmentName returns the Pulumi name of the RolePolicyAttachment for a
 // managed policy ARN: the component name and the policy name, with the

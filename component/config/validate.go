@@ -3,8 +3,10 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -153,13 +155,13 @@ func (c Config) validateExtraConditions(p *problems) {
 		ours[trust.StringNotLike+" "+k+":sub"] = true
 		ours[trust.StringEquals+" "+k+":"+trust.ProjectIDClaim] = true
 	}
-	for _, op := range sortedKeys(c.ExtraConditions) {
+	for _, op := range slices.Sorted(maps.Keys(c.ExtraConditions)) {
 		keys := c.ExtraConditions[op]
 		if !knownOperatorRE.MatchString(op) {
 			p.add("extraConditions", op, "is not an IAM condition operator, such as StringEquals or StringLike")
 			continue
 		}
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			field := fmt.Sprintf("extraConditions.%s[%q]", op, k)
 			switch {
 			case k == "":
@@ -249,7 +251,7 @@ func (c Config) validateRole(p *problems) {
 	if len(c.Tags) > MaxTags {
 		p.add("tags", "", "has %d tags; IAM allows at most %d", len(c.Tags), MaxTags)
 	}
-	for _, k := range sortedKeys(c.Tags) {
+	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
 		switch {
 		case k == "" || utf8.RuneCountInString(k) > 128:
 			p.add("tags", k, "is not a tag key of 1 to 128 characters")
@@ -297,13 +299,4 @@ func policyProblem(doc string) string {
 		return fmt.Sprintf("has Version %q; use %q", d.Version, trust.PolicyVersion)
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sortStrings(keys)
-	return keys
 }
