@@ -2,6 +2,7 @@ package stackout_test
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -40,6 +41,9 @@ func TestPublishThroughAutomationAPI(t *testing.T) {
 		ctx.Export("roleName", pulumi.String("circleci-deploy-dev"))
 		ctx.Export("token", pulumi.ToSecret(pulumi.String("hunter2")))
 		return nil
+	}
+	for _, d := range []string{"backend", "home", "work"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, d), 0o755))
 	}
 	st, err := auto.UpsertStackInlineSource(ctx, "dev", "circleci-oidc", program,
 		auto.EnvVars(env), auto.WorkDir(filepath.Join(dir, "work")))

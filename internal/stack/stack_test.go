@@ -1,4 +1,4 @@
-package main
+package stack
 
 import (
 	"encoding/json"
@@ -44,17 +44,17 @@ func stackConfigEnv(t *testing.T, file string) string {
 }
 
 func TestDevStack(t *testing.T) {
-	t.Setenv(pulumi.EnvConfig, stackConfigEnv(t, "Pulumi.dev.yaml"))
+	t.Setenv(pulumi.EnvConfig, stackConfigEnv(t, "../../Pulumi.dev.yaml"))
 	m := &pulumimock.Mocks{}
 	var out pulumimock.Outputs
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		oidc, err := deploy(ctx)
+		oidc, err := Deploy(ctx)
 		if err != nil {
 			return err
 		}
 		pulumimock.Await(oidc, &out)
 		return nil
-	}, pulumi.WithMocks(project, "dev", m))
+	}, pulumi.WithMocks(Project, "dev", m))
 	require.NoError(t, err)
 
 	roles := m.OfType("aws:iam/role:Role")
@@ -93,15 +93,15 @@ func TestDevStack(t *testing.T) {
 }
 
 func TestRunExportsOutputs(t *testing.T) {
-	t.Setenv(pulumi.EnvConfig, stackConfigEnv(t, "Pulumi.dev.yaml"))
-	err := pulumi.RunErr(run, pulumi.WithMocks(project, "dev", &pulumimock.Mocks{}))
+	t.Setenv(pulumi.EnvConfig, stackConfigEnv(t, "../../Pulumi.dev.yaml"))
+	err := pulumi.RunErr(Run, pulumi.WithMocks(Project, "dev", &pulumimock.Mocks{}))
 	assert.NoError(t, err)
 }
 
 func TestMissingOrganization(t *testing.T) {
 	t.Setenv(pulumi.EnvConfig, `{"circleci-oidc:projectIds":"[\"22222222-2222-4222-8222-222222222222\"]"}`)
 	m := &pulumimock.Mocks{}
-	err := pulumi.RunErr(run, pulumi.WithMocks(project, "dev", m))
+	err := pulumi.RunErr(Run, pulumi.WithMocks(Project, "dev", m))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "config circleci-oidc:organizationId is required")
 	assert.Empty(t, m.Resources())
@@ -110,7 +110,7 @@ func TestMissingOrganization(t *testing.T) {
 func TestMalformedConfig(t *testing.T) {
 	t.Setenv(pulumi.EnvConfig, `{"circleci-oidc:organizationId":"11111111-1111-4111-8111-111111111111",`+
 		`"circleci-oidc:projectIds":"22222222-2222-4222-8222-222222222222","circleci-oidc:maxSessionDuration":"an hour"}`)
-	err := pulumi.RunErr(run, pulumi.WithMocks(project, "dev", &pulumimock.Mocks{}))
+	err := pulumi.RunErr(Run, pulumi.WithMocks(Project, "dev", &pulumimock.Mocks{}))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "2 configuration problems")
 	assert.Contains(t, err.Error(), "config circleci-oidc:projectIds")
@@ -121,7 +121,7 @@ func TestInvalidConfigFailsWithComponentMessage(t *testing.T) {
 	t.Setenv(pulumi.EnvConfig, `{"circleci-oidc:organizationId":"11111111-1111-4111-8111-111111111111",`+
 		`"circleci-oidc:projectIds":"[\"abc\"]"}`)
 	m := &pulumimock.Mocks{}
-	err := pulumi.RunErr(run, pulumi.WithMocks(project, "dev", m))
+	err := pulumi.RunErr(Run, pulumi.WithMocks(Project, "dev", m))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `projectIds[0] "abc" is not a UUID`)
 	assert.Empty(t, m.Resources())
@@ -130,23 +130,30 @@ func TestInvalidConfigFailsWithComponentMessage(t *testing.T) {
 // TestPulumiYAMLDeclaresEveryInput keeps Pulumi.yaml's config declarations and
 // the component's inputs the same set.
 func TestPulumiYAMLDeclaresEveryInput(t *testing.T) {
-	raw, err := os.ReadFile("Pulumi.yaml")
+	raw, err := os.ReadFile("../../Pulumi.yaml")
 	require.NoError(t, err)
 	var proj struct {
 		Name   string `yaml:"name"`
 		Config map[string]struct {
 			Type        string `yaml:"type"`
 			Description string `yaml:"description"`
+			Default     any    `yaml:"default"`
 		} `yaml:"config"`
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &proj))
-	assert.Equal(t, project, proj.Name)
+	assert.Equal(t, Project, proj.Name)
 
 	var declared []string
 	for k, v := range proj.Config {
 		declared = append(declared, k)
 		assert.NotEmpty(t, v.Description, "config %s has no description", k)
 		assert.NotEmpty(t, v.Type, "config %s has no type", k)
+		// A declared key without a default is required: pulumi up refuses a stack that lacks it.
+		if k == "organizationId" {
+			assert.Nil(t, v.Default, "organizationId is required, so it has no default")
+		} else {
+			assert.NotNil(t, v.Default, "optional config %s needs a default, or pulumi up requires it", k)
+		}
 	}
 	var inputs []string
 	typ := reflect.TypeFor[component.CircleCIOIDCArgs]()

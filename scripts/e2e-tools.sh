@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds what the end-to-end suite needs into .tools/bin (git-ignored), each
+# only when it is missing or its pin changed:
+#   - the Pulumi CLI, pinned by tools/pulumi/go.mod (about 9 minutes cold on 2 cores);
+#   - pulumi-language-yaml, pinned below (about 2 minutes cold).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PULUMI_VERSION=v3.274.1
+YAML_VERSION=v1.25.0
+BIN="$PWD/.tools/bin"
+mkdir -p "$BIN"
+
+pin=$(cat tools/pulumi/go.mod tools/pulumi/go.sum | sha256sum | cut -c1-16)
+if [ ! -x "$BIN/pulumi" ] || [ "$(cat "$BIN/.pulumi.pin" 2>/dev/null)" != "$PULUMI_VERSION-$pin" ]; then
+  echo "building the pulumi CLI $PULUMI_VERSION from the module proxy"
+  start=$(date +%s)
+  (cd tools/pulumi && go build -trimpath \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    -o "$BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+  echo "$PULUMI_VERSION-$pin" > "$BIN/.pulumi.pin"
+  echo "built pulumi in $(( $(date +%s) - start ))s"
+fi
+
+if [ ! -x "$BIN/pulumi-language-yaml" ] || [ "$(cat "$BIN/.yaml.pin" 2>/dev/null)" != "$YAML_VERSION" ]; then
+  echo "building pulumi-language-yaml $YAML_VERSION"
+  start=$(date +%s)
+  GOBIN="$BIN" go install "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_VERSION"
+  echo "$YAML_VERSION" > "$BIN/.yaml.pin"
+  echo "built pulumi-language-yaml in $(( $(date +%s) - start ))s"
+fi
+
+"$BIN/pulumi" version

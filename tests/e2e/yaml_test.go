@@ -1,0 +1,106 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/provider"
+)
+
+// servePlugin serves the component provider in this process, as the engine
+// would run pulumi-resource-circleci-oidc, and attaches the engine to it.
+func (w *world) servePlugin(t *testing.T) {
+	t.Helper()
+	prov, err := provider.New()
+	require.NoError(t, err)
+	srv, err := p.RawServer(provider.Name, provider.Version, prov)(nil)
+	require.NoError(t, err)
+	w.env["PULUMI_DEBUG_PROVIDERS"] += ",circleci-oidc:" + itoa(serve(t, srv))
+}
+
+// yamlExampleArgs are the Go equivalent of examples/yaml/Pulumi.yaml's
+// resource with its default config.
+func yamlExampleArgs() component.CircleCIOIDCArgs {
+	deploy, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []map[string]any{{
+			"Effect": "Allow", "Action": []string{"s3:PutObject"}, "Resource": "arn:aws:s3:::acme-artifacts/*",
+		}},
+	})
+	return component.CircleCIOIDCArgs{
+		OrganizationId:     pulumi.String(devOrg),
+		ProjectIds:         pulumi.ToStringArray([]string{devProject}),
+		Branches:           pulumi.ToStringArray([]string{"main"}),
+		VcsOrigins:         pulumi.ToStringArray([]string{"github.com/acme/api"}),
+		RoleName:           pulumi.String("circleci-deploy"),
+		Path:               pulumi.String("/ci/"),
+		MaxSessionDuration: pulumi.Int(3600),
+		Tags:               pulumi.StringMap{"team": pulumi.String("platform")},
+		ManagedPolicyArns:  pulumi.ToStringArray([]string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+		InlinePolicies:     pulumi.StringMap{"deploy-artifacts": pulumi.String(deploy)},
+	}
+}
+
+// Scenario 3: the YAML example, run by the CLI against the component plugin,
+// gives the same resources, outputs and trust policy as the component in Go.
+func TestYAMLExampleThroughThePlugin(t *testing.T) {
+	w := newWorld(t)
+	requireTools(t, "pulumi-language-yaml")
+	w.servePlugin(t)
+	ctx := t.Context()
+
+	dir := filepath.Join(w.dir, "yaml")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	b, err := os.ReadFile(filepath.Join(repoRoot(), "examples", "yaml", "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), b, 0o644))
+
+	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.EnvVars(w.env))
+	require.NoError(t, err)
+	st, err := auto.UpsertStack(ctx, "dev", ws)
+	require.NoError(t, err)
+	require.NoError(t, st.SetConfig(ctx, "aws:region", auto.ConfigValue{Value: "eu-west-1"}))
+	yamlRes, err := st.Up(ctx, optup.ProgressStreams(devNull{}))
+	require.NoError(t, err)
+	yamlPolicy := yamlRes.Outputs["trustPolicy"].Value.(string)
+	yamlRole := yamlRes.Outputs["roleArn"].Value.(string)
+	roles := w.roleNames(ctx, t)
+	providers := w.providerARNs(ctx, t)
+	_, err = st.Destroy(ctx)
+	require.NoError(t, err)
+
+	goDir := filepath.Join(w.dir, "go")
+	require.NoError(t, os.MkdirAll(goDir, 0o755))
+	goStack, err := auto.UpsertStackInlineSource(ctx, "go", "circleci-oidc-go", func(ctx *pulumi.Context) error {
+		c, err := component.NewCircleCIOIDC(ctx, "circleci", yamlExampleArgs())
+		if err != nil {
+			return err
+		}
+		ctx.Export("roleArn", c.RoleArn)
+		ctx.Export("trustPolicy", c.TrustPolicy)
+		return nil
+	}, auto.WorkDir(goDir), auto.EnvVars(w.env))
+	require.NoError(t, err)
+	goRes, err := goStack.Up(ctx, optup.ProgressStreams(devNull{}))
+	require.NoError(t, err)
+
+	assert.Equal(t, goRes.Outputs["trustPolicy"].Value, yamlPolicy)
+	assert.Equal(t, goRes.Outputs["roleArn"].Value, yamlRole)
+	assert.Equal(t, roles, w.roleNames(ctx, t))
+	assert.Equal(t, providers, w.providerARNs(ctx, t))
+	assert.Equal(t, (*goRes.Summary.ResourceChanges)["create"], (*yamlRes.Summary.ResourceChanges)["create"])
+}
+
+type devNull struct{}
+
+func (devNull) Write(b []byte) (int, error) { return len(b), nil }
