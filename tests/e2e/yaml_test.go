@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -79,26 +80,39 @@ func TestYAMLExampleThroughThePlugin(t *testing.T) {
 	_, err = st.Destroy(ctx)
 	require.NoError(t, err)
 
-	goDir := filepath.Join(w.dir, "go")
-	require.NoError(t, os.MkdirAll(goDir, 0o755))
-	goStack, err := auto.UpsertStackInlineSource(ctx, "go", "circleci-oidc-go", func(ctx *pulumi.Context) error {
-		c, err := component.NewCircleCIOIDC(ctx, "circleci", yamlExampleArgs())
+	goOut := w.upInline(t, "go", yamlExampleArgs())
+	assert.Equal(t, goOut["trustPolicy"], yamlPolicy)
+	assert.Equal(t, goOut["roleArn"], yamlRole)
+	assert.Equal(t, roles, w.roleNames(ctx, t))
+	assert.Equal(t, providers, w.providerARNs(ctx, t))
+	assert.Equal(t, goOut["creates"], (*yamlRes.Summary.ResourceChanges)["create"])
+}
+
+// upInline builds the component directly in Go as an inline program, returns
+// its outputs and how many resources it created, and destroys it again.
+func (w *world) upInline(t *testing.T, name string, args component.CircleCIOIDCArgs) map[string]any {
+	t.Helper()
+	ctx := t.Context()
+	dir := filepath.Join(w.dir, "inline-"+name)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	st, err := auto.UpsertStackInlineSource(ctx, name, "circleci-oidc-"+name, func(ctx *pulumi.Context) error {
+		c, err := component.NewCircleCIOIDC(ctx, "circleci", args)
 		if err != nil {
 			return err
 		}
 		ctx.Export("roleArn", c.RoleArn)
 		ctx.Export("trustPolicy", c.TrustPolicy)
 		return nil
-	}, auto.WorkDir(goDir), auto.EnvVars(w.env))
+	}, auto.WorkDir(dir), auto.EnvVars(w.env))
 	require.NoError(t, err)
-	goRes, err := goStack.Up(ctx, optup.ProgressStreams(devNull{}))
+	res, err := st.Up(ctx, optup.ProgressStreams(devNull{}))
 	require.NoError(t, err)
-
-	assert.Equal(t, goRes.Outputs["trustPolicy"].Value, yamlPolicy)
-	assert.Equal(t, goRes.Outputs["roleArn"].Value, yamlRole)
-	assert.Equal(t, roles, w.roleNames(ctx, t))
-	assert.Equal(t, providers, w.providerARNs(ctx, t))
-	assert.Equal(t, (*goRes.Summary.ResourceChanges)["create"], (*yamlRes.Summary.ResourceChanges)["create"])
+	out := map[string]any{
+		"roleArn": res.Outputs["roleArn"].Value, "trustPolicy": res.Outputs["trustPolicy"].Value,
+		"creates": (*res.Summary.ResourceChanges)["create"],
+	}
+	t.Cleanup(func() { _, _ = st.Destroy(context.Background()) })
+	return out
 }
 
 type devNull struct{}
