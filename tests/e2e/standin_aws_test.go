@@ -44,6 +44,16 @@ func props(s *structpb.Struct) (resource.PropertyMap, error) {
 	return plugin.UnmarshalProperties(s, unmarshal)
 }
 
+// pair unmarshals old and new properties.
+func pair(olds, news *structpb.Struct) (resource.PropertyMap, resource.PropertyMap, error) {
+	o, err := props(olds)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := props(news)
+	return o, n, err
+}
+
 func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
 	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepUnknowns: true})
 }
@@ -109,11 +119,7 @@ func (p *awsStandin) Configure(context.Context, *pulumirpc.ConfigureRequest) (*p
 // Check auto-names a role as pulumi-aws does, keeping the name it had.
 func (p *awsStandin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	p.calls.add("Check")
-	news, err := props(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	olds, err := props(req.GetOlds())
+	olds, news, err := pair(req.GetOlds(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -156,11 +162,7 @@ var diffKeys = map[string][]string{
 
 func (p *awsStandin) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	p.calls.add("Diff")
-	olds, err := props(req.GetOldInputs())
-	if err != nil {
-		return nil, err
-	}
-	news, err := props(req.GetNews())
+	olds, news, err := pair(req.GetOldInputs(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
@@ -260,11 +262,7 @@ func (p *awsStandin) putRolePolicy(ctx context.Context, in resource.PropertyMap)
 
 func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	p.calls.add("Update")
-	olds, err := props(req.GetOldInputs())
-	if err != nil {
-		return nil, err
-	}
-	news, err := props(req.GetNews())
+	olds, news, err := pair(req.GetOldInputs(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
