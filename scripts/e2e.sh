@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/e2e-tools.sh
 export PATH="$PWD/.tools/bin:$PATH" CIRCLECI_OIDC_E2E=1
-go test -count=1 -timeout 20m -v ./tests/e2e ./internal/stackout "$@"
+go test -race -count=1 -timeout 20m -v ./tests/e2e ./internal/stackout "$@"
