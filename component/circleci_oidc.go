@@ -86,6 +86,9 @@ func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *Circle
 		}
 	}
 	policyARNs := listInput(args.ManagedPolicyArns)
+	if err := uniqueAttachmentNames(name, policyARNs); err != nil {
+		return err
+	}
 	inline := mapInput(args.InlinePolicies)
 	reuse := isSet(args.ExistingProviderArn)
 
@@ -223,6 +226,22 @@ func attachmentName(component string, e element) string {
 		return config.AttachmentName(component, e.key)
 	}
 	return fmt.Sprintf("%s-policy-%d", component, e.index)
+}
+
+// uniqueAttachmentNames refuses two attachments that would get the same
+// Pulumi name: a computed ARN's index name can meet a known ARN's policy name.
+func uniqueAttachmentNames(component string, policies []element) error {
+	seen := map[string]int{}
+	for _, p := range policies {
+		n := attachmentName(component, p)
+		if j, ok := seen[n]; ok {
+			return config.Errors{{Field: fmt.Sprintf("managedPolicyArns[%d]", p.index),
+				Problem: fmt.Sprintf("would name its attachment %q like managedPolicyArns[%d]; "+
+					"give a known ARN or reorder the list", n, j)}}
+		}
+		seen[n] = p.index
+	}
+	return nil
 }
 
 // listInput returns the entries of a list of inputs, with the value of each

@@ -378,3 +378,19 @@ func TestComputedPolicyARNIsNamedByIndex(t *testing.T) {
 	assert.Equal(t, "ci-policy-0", a[0].Name)
 	assert.Equal(t, "arn:aws:iam::123456789012:policy/deploy", a[0].Inputs["policyArn"].StringValue())
 }
+
+func TestClashingAttachmentNamesAreRefused(t *testing.T) {
+	m := &pulumimock.Mocks{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		args := baseArgs()
+		args.ManagedPolicyArns = []pulumi.StringInput{
+			pulumi.String("arn:aws:iam::123456789012:policy/deploy").ToStringOutput(), // named ci-policy-0
+			pulumi.String("arn:aws:iam::aws:policy/policy-0"),                         // also ci-policy-0
+		}
+		_, err := component.NewCircleCIOIDC(ctx, "ci", args)
+		return err
+	}, pulumi.WithMocks("circleci-oidc", "test", m))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `managedPolicyArns[1] would name its attachment "ci-policy-0" like managedPolicyArns[0]`)
+	assert.Empty(t, m.Resources())
+}
