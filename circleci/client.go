@@ -60,11 +60,14 @@ func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWa
 // WithHTTPClient replaces the HTTP client; its Timeout still applies.
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
+// ErrNoToken is returned by New without a token.
+var ErrNoToken = errors.New("circleci: no API token: set " + TokenEnv + " to a personal API token " +
+	"(User Settings > Personal API Tokens)")
+
 // New returns a client that authenticates with a personal API token.
 func New(token string, opts ...Option) (*Client, error) {
 	if token == "" {
-		return nil, errors.New("circleci: no API token: set " + TokenEnv + " to a personal API token " +
-			"(User Settings > Personal API Tokens)")
+		return nil, ErrNoToken
 	}
 	c := &Client{
 		baseURL:    DefaultBaseURL,

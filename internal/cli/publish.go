@@ -51,8 +51,7 @@ func newPublishCommand(env Env) *cobra.Command {
 				return publish.DryRun(ctx, api, plan, cmd.OutOrStdout())
 			}
 			if api == nil {
-				_, err := circleci.New("")
-				return err
+				return circleci.ErrNoToken
 			}
 			return publish.Apply(ctx, api, plan, cmd.OutOrStdout())
 		},

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -86,9 +87,8 @@ func Execute(ctx context.Context, args []string, env Env) int {
 
 // isCobraUsage recognises cobra's own argument errors, which it does not type.
 func isCobraUsage(err error) bool {
-	msg := err.Error()
 	for _, p := range []string{"unknown command", "accepts ", "requires ", "unknown flag", "unknown shorthand"} {
-		if len(msg) >= len(p) && (msg[:len(p)] == p) {
+		if strings.HasPrefix(err.Error(), p) {
 			return true
 		}
 	}
