@@ -1,7 +1,7 @@
-// Command circleci-oidc is the stack program: one stack per AWS account, each
-// trusting chosen CircleCI jobs through one CircleCIOIDC component. Its
-// configuration is declared, with descriptions, in Pulumi.yaml; the program
-// itself is package internal/stack.
+// The stack program: one stack per AWS account, each trusting chosen CircleCI
+// jobs through one CircleCIOIDC component. Its configuration is declared, with
+// descriptions, in Pulumi.yaml; the program itself is package internal/stack,
+// so that the Automation API can run it inline.
 package main
 
 import (

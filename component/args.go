@@ -8,59 +8,64 @@ import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 // (bools, thumbprints, extraConditions) shape the resources created, so they
 // must be known when the component is created; so must the length of
 // managedPolicyArns and the keys of inlinePolicies, whose entries may be
-// outputs.
+// outputs: pulumi.ToStringArray and pulumi.StringMap fit them.
+//
+// Each field's comment is its description in the schema and in Pulumi.yaml;
+// a test in tests/ keeps the three equal.
 type CircleCIOIDCArgs struct {
-	// OrganizationId is the CircleCI organization UUID (Organization Settings > Overview).
+	// CircleCI organization UUID (Organization Settings > Overview).
 	OrganizationId pulumi.StringInput `pulumi:"organizationId"`
-	// IssuerUrl is the token issuer; default https://oidc.circleci.com/org/<organizationId>.
-	// CircleCI server users set their own.
+	// Token issuer. Default `https://oidc.circleci.com/org/<organizationId>`; CircleCI server users set their own.
 	IssuerUrl pulumi.StringPtrInput `pulumi:"issuerUrl,optional"`
-	// Audiences are the accepted aud values and the provider's client IDs; default [organizationId].
+	// Accepted `aud` values, also the provider's client IDs. Default `[organizationId]`. At most 100.
 	Audiences pulumi.StringArrayInput `pulumi:"audiences,optional"`
 
-	// ProjectIds are the CircleCI project UUIDs whose jobs may assume the role.
+	// CircleCI project UUIDs whose jobs may assume the role (Project Settings > Overview). Set this, `vcsOrigins`,
+	// or `allowAllProjects`.
 	ProjectIds pulumi.StringArrayInput `pulumi:"projectIds,optional"`
-	// Branches limit the role to jobs on these branches (names or IAM patterns such as release/*); v2 tokens only.
+	// Only jobs on these branches: names or IAM patterns such as `main` or `release/*`. Accepts v2 tokens only.
 	Branches pulumi.StringArrayInput `pulumi:"branches,optional"`
-	// GitTags limit the role to jobs on these git tags (names or patterns such as v*); v2 tokens only.
+	// Only jobs on these git tags: names or patterns such as `v*`. Accepts v2 tokens only.
 	GitTags pulumi.StringArrayInput `pulumi:"gitTags,optional"`
-	// VcsOrigins limit the role to these repositories, as host/owner/name; v2 tokens only.
+	// Only jobs of these repositories, as host/owner/name such as `github.com/acme/api`. Refuses forks. Accepts v2
+	// tokens only.
 	VcsOrigins pulumi.StringArrayInput `pulumi:"vcsOrigins,optional"`
-	// UserIds limit the role to jobs started by these CircleCI users.
+	// Only jobs started by these CircleCI user UUIDs.
 	UserIds pulumi.StringArrayInput `pulumi:"userIds,optional"`
-	// AllowAllProjects trusts every project of the organization; it must be set on purpose.
+	// Trust every project of the organization. Must be set on purpose; conflicts with `projectIds` and `vcsOrigins`.
 	AllowAllProjects bool `pulumi:"allowAllProjects,optional"`
-	// RequireProjectIdClaim also tests the oidc.circleci.com/project-id claim against projectIds.
+	// Also test the `oidc.circleci.com/project-id` claim against `projectIds`.
 	RequireProjectIdClaim bool `pulumi:"requireProjectIdClaim,optional"`
-	// ExtraConditions are added to the trust policy: operator -> condition key -> values.
+	// Conditions added to the trust policy: operator -> condition key -> values. They may not replace the `aud` and
+	// `sub` conditions the component builds.
 	ExtraConditions map[string]map[string][]string `pulumi:"extraConditions,optional"`
 
-	// ExistingProviderArn reuses an IAM OIDC provider for the issuer instead of creating one.
+	// Reuse this IAM OIDC provider instead of creating one: a second role or stack in the same account. Nothing is
+	// fetched then.
 	ExistingProviderArn pulumi.StringPtrInput `pulumi:"existingProviderArn,optional"`
-	// Thumbprints replace the thumbprint fetched from the issuer (at most 5, 40 lowercase hex digits).
+	// Provider thumbprints, 40 lowercase hex digits each, instead of the one fetched from the issuer's certificate
+	// chain (the top intermediate CA's SHA-1). At most 5.
 	Thumbprints []string `pulumi:"thumbprints,optional"`
-	// AdditionalThumbprints are added to the fetched or given thumbprints.
+	// Thumbprints added to the fetched or given ones. At most 5 in all.
 	AdditionalThumbprints []string `pulumi:"additionalThumbprints,optional"`
 
-	// RoleName is the role's name; default a unique name derived from the component's.
+	// The role's name, at most 64 characters. Default a unique name derived from the component's name.
 	RoleName pulumi.StringPtrInput `pulumi:"roleName,optional"`
-	// RoleNamePrefix makes a unique role name with this prefix; conflicts with roleName.
+	// A unique role name with this prefix, at most 38 characters. Conflicts with `roleName`.
 	RoleNamePrefix pulumi.StringPtrInput `pulumi:"roleNamePrefix,optional"`
-	// Path is the role's path, such as /ci/; default /.
+	// The role's path, such as `/ci/`. Default `/`.
 	Path pulumi.StringPtrInput `pulumi:"path,optional"`
-	// Description is the role's description.
+	// The role's description.
 	Description pulumi.StringPtrInput `pulumi:"description,optional"`
-	// MaxSessionDuration is the role's maximum session in seconds, 3600 to 43200; default 3600.
+	// The role's longest session in seconds, 3600 to 43200.
 	MaxSessionDuration pulumi.IntPtrInput `pulumi:"maxSessionDuration,optional"`
-	// PermissionsBoundary is the ARN of the managed policy that bounds the role.
+	// ARN of the managed policy that bounds the role.
 	PermissionsBoundary pulumi.StringPtrInput `pulumi:"permissionsBoundary,optional"`
-	// Tags are set on the role and on a created provider.
+	// Tags on the role and on a created provider.
 	Tags pulumi.StringMapInput `pulumi:"tags,optional"`
-	// ManagedPolicyArns are attached to the role, one RolePolicyAttachment each.
-	// The list's length shapes the resources, so it is a list of inputs rather
-	// than an input of a list; pulumi.ToStringArray fits.
+	// Managed policies attached to the role, one RolePolicyAttachment each, named from the ARN so that reordering
+	// replaces nothing.
 	ManagedPolicyArns []pulumi.StringInput `pulumi:"managedPolicyArns,optional"`
-	// InlinePolicies are the role's inline policies: name -> JSON policy document.
-	// Its keys shape the resources, so it is a map of inputs; pulumi.StringMap fits.
+	// The role's inline policies: name -> JSON policy document.
 	InlinePolicies map[string]pulumi.StringInput `pulumi:"inlinePolicies,optional"`
 }

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/pulumimock"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/pulumimock"
 )
 
 // BenchmarkConstruct measures a whole program run under mocks that builds one

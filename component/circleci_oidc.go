@@ -30,17 +30,17 @@ const TypeToken = "circleci-oidc:index:CircleCIOIDC"
 type CircleCIOIDC struct {
 	pulumi.ResourceState
 
-	// RoleArn is the role's ARN: AWS_ROLE_ARN for the aws-cli orb.
+	// The role's ARN: `AWS_ROLE_ARN` for the aws-cli orb.
 	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
-	// RoleName is the role's name.
+	// The role's name.
 	RoleName pulumi.StringOutput `pulumi:"roleName"`
-	// ProviderArn is the ARN of the IAM OIDC provider, created or reused.
+	// The ARN of the IAM OIDC provider, created or reused.
 	ProviderArn pulumi.StringOutput `pulumi:"providerArn"`
-	// IssuerUrl is the token issuer the provider trusts.
+	// The token issuer the provider trusts.
 	IssuerUrl pulumi.StringOutput `pulumi:"issuerUrl"`
-	// Thumbprints are the provider's thumbprints; empty when the provider is reused.
+	// The provider's thumbprints; empty when the provider is reused.
 	Thumbprints pulumi.StringArrayOutput `pulumi:"thumbprints"`
-	// TrustPolicy is the role's trust policy as JSON.
+	// The role's trust policy, as JSON.
 	TrustPolicy pulumi.StringOutput `pulumi:"trustPolicy"`
 }
 
@@ -51,49 +51,29 @@ type CircleCIOIDC struct {
 // known, and otherwise as soon as they are, before any child is created: a
 // bad input fails with every problem listed (see config.Errors) and creates
 // nothing.
+//
+// The outputs are registered last. A host that registers them again, such as
+// pulumi-go-provider's infer, does no harm: since pulumi/pulumi#19058 the Go
+// SDK treats a second registration of a resource's outputs as a no-op.
 func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 	opts ...pulumi.ResourceOption,
 ) (*CircleCIOIDC, error) {
 	comp := &CircleCIOIDC{}
-	if err := Build(ctx, name, args, comp, opts...); err != nil {
-		return nil, err
-	}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"roleArn":     comp.RoleArn,
-		"roleName":    comp.RoleName,
-		"providerArn": comp.ProviderArn,
-		"issuerUrl":   comp.IssuerUrl,
-		"thumbprints": comp.Thumbprints,
-		"trustPolicy": comp.TrustPolicy,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
-}
-
-// Build registers comp as a CircleCIOIDC component with its children and
-// sets comp's outputs, but does not register them: NewCircleCIOIDC is Build
-// followed by RegisterResourceOutputs. Build alone is for hosts that register
-// a component's outputs themselves, such as pulumi-go-provider's infer; the
-// engine refuses a second registration of the same component's outputs.
-func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *CircleCIOIDC,
-	opts ...pulumi.ResourceOption,
-) error {
 	in := args.inputs()
 	if r, ok := known(in); ok {
 		if err := r.config(args).Validate(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	policyARNs := listInput(args.ManagedPolicyArns)
 	if err := uniqueAttachmentNames(name, policyARNs); err != nil {
-		return err
+		return nil, err
 	}
 	inline := mapInput(args.InlinePolicies)
 	reuse := isSet(args.ExistingProviderArn)
 
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
-		return err
+		return nil, err
 	}
 	parent := pulumi.Parent(comp)
 
@@ -128,7 +108,7 @@ func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *Circle
 			Tags:            args.Tags,
 		}, parent)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		providerARN = provider.Arn
 	}
@@ -148,7 +128,7 @@ func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *Circle
 		Tags:                args.Tags,
 	}, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
 	for _, p := range policyARNs {
@@ -156,7 +136,7 @@ func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *Circle
 			Role:      role.Name,
 			PolicyArn: p.value,
 		}, parent); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, p := range inline {
@@ -165,7 +145,7 @@ func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *Circle
 			Name:   pulumi.String(p.key),
 			Policy: p.value,
 		}, parent); err != nil {
-			return err
+			return nil, err
 		}
 	}
 
@@ -175,7 +155,17 @@ func Build(ctx *pulumi.Context, name string, args CircleCIOIDCArgs, comp *Circle
 	comp.IssuerUrl = issuer
 	comp.Thumbprints = thumbprints
 	comp.TrustPolicy = trustPolicy
-	return nil
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"roleArn":     comp.RoleArn,
+		"roleName":    comp.RoleName,
+		"providerArn": comp.ProviderArn,
+		"issuerUrl":   comp.IssuerUrl,
+		"thumbprints": comp.Thumbprints,
+		"trustPolicy": comp.TrustPolicy,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
 }
 
 // thumbprintsOf returns the provider's thumbprints: the given ones, or the

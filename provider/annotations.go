@@ -2,46 +2,15 @@ package provider
 
 import (
 	"github.com/pulumi/pulumi-go-provider/infer"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/config"
 )
 
-// The provider's types repeat the component's fields instead of embedding
-// them: the Go SDK copies a component's inputs and outputs through top-level
-// fields only. Struct conversion makes the compiler hold the two lists equal.
-var (
-	_ = component.CircleCIOIDCArgs(CircleCIOIDCArgs{})
-	_ = (*component.CircleCIOIDC)(&CircleCIOIDC{})
-)
-
-// CircleCIOIDCArgs are component.CircleCIOIDCArgs, described for the schema.
-type CircleCIOIDCArgs struct {
-	OrganizationId        pulumi.StringInput             `pulumi:"organizationId"`
-	IssuerUrl             pulumi.StringPtrInput          `pulumi:"issuerUrl,optional"`
-	Audiences             pulumi.StringArrayInput        `pulumi:"audiences,optional"`
-	ProjectIds            pulumi.StringArrayInput        `pulumi:"projectIds,optional"`
-	Branches              pulumi.StringArrayInput        `pulumi:"branches,optional"`
-	GitTags               pulumi.StringArrayInput        `pulumi:"gitTags,optional"`
-	VcsOrigins            pulumi.StringArrayInput        `pulumi:"vcsOrigins,optional"`
-	UserIds               pulumi.StringArrayInput        `pulumi:"userIds,optional"`
-	AllowAllProjects      bool                           `pulumi:"allowAllProjects,optional"`
-	RequireProjectIdClaim bool                           `pulumi:"requireProjectIdClaim,optional"`
-	ExtraConditions       map[string]map[string][]string `pulumi:"extraConditions,optional"`
-	ExistingProviderArn   pulumi.StringPtrInput          `pulumi:"existingProviderArn,optional"`
-	Thumbprints           []string                       `pulumi:"thumbprints,optional"`
-	AdditionalThumbprints []string                       `pulumi:"additionalThumbprints,optional"`
-	RoleName              pulumi.StringPtrInput          `pulumi:"roleName,optional"`
-	RoleNamePrefix        pulumi.StringPtrInput          `pulumi:"roleNamePrefix,optional"`
-	Path                  pulumi.StringPtrInput          `pulumi:"path,optional"`
-	Description           pulumi.StringPtrInput          `pulumi:"description,optional"`
-	MaxSessionDuration    pulumi.IntPtrInput             `pulumi:"maxSessionDuration,optional"`
-	PermissionsBoundary   pulumi.StringPtrInput          `pulumi:"permissionsBoundary,optional"`
-	Tags                  pulumi.StringMapInput          `pulumi:"tags,optional"`
-	ManagedPolicyArns     []pulumi.StringInput           `pulumi:"managedPolicyArns,optional"`
-	InlinePolicies        map[string]pulumi.StringInput  `pulumi:"inlinePolicies,optional"`
-}
+// CircleCIOIDCArgs are the component's own arguments, described for the
+// schema. A defined type keeps the component's fields and tags, so there is no
+// second list of them here.
+type CircleCIOIDCArgs component.CircleCIOIDCArgs
 
 // Annotate describes every input and the defaults the component applies.
 func (a *CircleCIOIDCArgs) Annotate(an infer.Annotator) {
@@ -82,17 +51,8 @@ func (a *CircleCIOIDCArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.InlinePolicies, "The role's inline policies: name -> JSON policy document.")
 }
 
-// CircleCIOIDC is component.CircleCIOIDC, described for the schema.
-type CircleCIOIDC struct {
-	pulumi.ResourceState
-
-	RoleArn     pulumi.StringOutput      `pulumi:"roleArn"`
-	RoleName    pulumi.StringOutput      `pulumi:"roleName"`
-	ProviderArn pulumi.StringOutput      `pulumi:"providerArn"`
-	IssuerUrl   pulumi.StringOutput      `pulumi:"issuerUrl"`
-	Thumbprints pulumi.StringArrayOutput `pulumi:"thumbprints"`
-	TrustPolicy pulumi.StringOutput      `pulumi:"trustPolicy"`
-}
+// CircleCIOIDC is the component itself, described for the schema.
+type CircleCIOIDC component.CircleCIOIDC
 
 // Annotate sets the component's type token and describes its outputs.
 func (c *CircleCIOIDC) Annotate(an infer.Annotator) {

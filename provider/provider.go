@@ -2,7 +2,7 @@
 // every language, as a component provider built with pulumi-go-provider.
 //
 // It is a thin wrapper: its types are the component's own with the schema's
-// descriptions added, and its constructor is component.Build.
+// descriptions added, and its constructor is component.NewCircleCIOIDC.
 package provider
 
 import (
@@ -63,15 +63,11 @@ func Run(ctx context.Context) error {
 	return prov.Run(ctx, Name, Version)
 }
 
-// construct builds the component into the wrapper. The provider registers
-// the outputs itself, so it calls component.Build, not NewCircleCIOIDC.
+// construct builds the component. infer registers the component's outputs
+// after NewCircleCIOIDC has, which the Go SDK treats as a no-op.
 func construct(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 	opts ...pulumi.ResourceOption,
 ) (*CircleCIOIDC, error) {
-	c := &CircleCIOIDC{}
-	err := component.Build(ctx, name, component.CircleCIOIDCArgs(args), (*component.CircleCIOIDC)(c), opts...)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	c, err := component.NewCircleCIOIDC(ctx, name, component.CircleCIOIDCArgs(args), opts...)
+	return (*CircleCIOIDC)(c), err
 }

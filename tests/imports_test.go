@@ -27,3 +27,29 @@ func TestComponentStaysLight(t *testing.T) {
 		}
 	}
 }
+
+// TestTestHelpersStayOutOfProduction checks that no production package
+// imports the test helpers under internal/testing: only _test.go files and
+// the helpers themselves may.
+func TestTestHelpersStayOutOfProduction(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("needs the go command to list imports")
+	}
+	const module = "github.com/circleci-oidc/pulumi-circleci-oidc"
+	const helpers = module + "/internal/testing/"
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"/...").CombinedOutput()
+	require.NoError(t, err, string(out))
+	checked := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, imports := fields[0], fields[1:]
+		if strings.HasPrefix(pkg, helpers) {
+			continue
+		}
+		checked++
+		for _, imp := range imports {
+			assert.False(t, strings.HasPrefix(imp, helpers), "production package %s imports the test helper %s", pkg, imp)
+		}
+	}
+	assert.Greater(t, checked, 10, "go list found the module's packages")
+}

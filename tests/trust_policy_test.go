@@ -12,7 +12,7 @@ import (
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/pulumimock"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/pulumimock"
 )
 
 const (

@@ -3,6 +3,7 @@ package trust
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -146,7 +147,7 @@ func Parse(s string) (Document, error) {
 		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
 	}
 	if len(d.Statement) == 0 {
-		return Document{}, fmt.Errorf("trust: parse policy: no Statement")
+		return Document{}, errors.New("trust: parse policy: no Statement")
 	}
 	return d, nil
 }

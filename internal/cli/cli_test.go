@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci/circlecitest"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/cli"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/circlecitest"
 )
 
 const (
@@ -25,10 +25,10 @@ const (
 )
 
 // devStack is what the Automation API reads from a deployed dev stack.
-func devStack() publish.Stack {
-	return publish.Stack{
+func devStack() stackout.Stack {
+	return stackout.Stack{
 		Name: "dev",
-		Outputs: map[string]publish.Output{
+		Outputs: map[string]stackout.Output{
 			"roleArn":     {Value: roleARN},
 			"roleName":    {Value: "circleci-deploy-dev"},
 			"thumbprints": {Value: []any{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"}},
@@ -64,7 +64,7 @@ func run(t *testing.T, env cli.Env, args ...string) result {
 	return result{code, out.String(), errOut.String()}
 }
 
-func publishEnv(token string, s publish.Stack) cli.Env {
+func publishEnv(token string, s stackout.Stack) cli.Env {
 	return cli.Env{
 		Getenv: func(k string) string {
 			if k == "CIRCLE_TOKEN" {
@@ -72,9 +72,9 @@ func publishEnv(token string, s publish.Stack) cli.Env {
 			}
 			return ""
 		},
-		LoadStack: func(_ context.Context, dir, stack string) (publish.Stack, error) {
+		LoadStack: func(_ context.Context, dir, stack string) (stackout.Stack, error) {
 			if stack != "" && stack != s.Name {
-				return publish.Stack{}, fmt.Errorf("no stack named %s", stack)
+				return stackout.Stack{}, fmt.Errorf("no stack named %s", stack)
 			}
 			return s, nil
 		},

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -15,8 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/doctor"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
 )
 
 func newDoctorCommand(env Env) *cobra.Command {
@@ -30,7 +28,7 @@ func newDoctorCommand(env Env) *cobra.Command {
 		Long: "doctor decodes a CircleCI OIDC token ($CIRCLE_OIDC_TOKEN or $CIRCLE_OIDC_TOKEN_V2) and judges it\n" +
 			"against a trust policy the way AWS STS does, condition by condition: from a file, from a stack's\n" +
 			"trustPolicy output, or from a live role (AWS credentials from the environment; AWS_ENDPOINT_URL\n" +
-			"is honoured). It exits 0 when the token would be accepted and 1 when it would be refused.",
+			"is honoured). It exits 0 when the token would be accepted and 3 when it would be refused.",
 		Example: "  circleci-oidc doctor --token \"$CIRCLE_OIDC_TOKEN_V2\" --stack prod\n" +
 			"  echo \"$TOKEN\" | circleci-oidc doctor --role-arn arn:aws:iam::123456789012:role/ci/deploy --verify",
 		Args: cobra.NoArgs,
@@ -43,7 +41,7 @@ func newDoctorCommand(env Env) *cobra.Command {
 				}
 			}
 			if sources != 1 {
-				return publish.UsageError{Err: errors.New("give exactly one of --policy, --stack and --role-arn")}
+				return usage("give exactly one of --policy, --stack and --role-arn")
 			}
 			raw := token
 			if raw == "" || raw == "-" {
@@ -54,7 +52,7 @@ func newDoctorCommand(env Env) *cobra.Command {
 				raw = string(b)
 			}
 			if strings.TrimSpace(raw) == "" {
-				return publish.UsageError{Err: errors.New("no token: pass --token or pipe it on standard input")}
+				return usage("no token: pass --token or pipe it on standard input")
 			}
 			tok, err := doctor.Parse(raw)
 			if err != nil {
@@ -73,7 +71,7 @@ func newDoctorCommand(env Env) *cobra.Command {
 				return err
 			}
 			if !report.Allowed {
-				return refusedError{}
+				return errRefused
 			}
 			return nil
 		},
@@ -124,8 +122,7 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 func rolePolicy(ctx context.Context, roleARN string) (string, error) {
 	i := strings.Index(roleARN, ":role/")
 	if !strings.HasPrefix(roleARN, "arn:") || i < 0 {
-		return "", publish.UsageError{Err: fmt.Errorf("--role-arn %q is not a role ARN, such as "+
-			"arn:aws:iam::123456789012:role/ci/deploy", roleARN)}
+		return "", usage("--role-arn %q is not a role ARN, such as arn:aws:iam::123456789012:role/ci/deploy", roleARN)
 	}
 	name := roleARN[strings.LastIndex(roleARN, "/")+1:]
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,8 @@ import (
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/cli"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/oidctest"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/oidctest"
 )
 
 const (
@@ -77,17 +78,17 @@ func TestDoctorVerdicts(t *testing.T) {
 		{"accepted", sign(t, iss, onMain), true, 0, []string{
 			"Token (v2)", "signature    verified against the issuer's keys",
 			"ok    StringLike oidc.circleci.com/org/" + org + ":sub", "Verdict: ALLOWED"}},
-		{"wrong project", sign(t, iss, with(func(x *oidctest.Token) { x.Project = project2 })), false, 1, []string{
+		{"wrong project", sign(t, iss, with(func(x *oidctest.Token) { x.Project = project2 })), false, cli.ExitRefused, []string{
 			"FAIL  StringLike", `sub "org/` + org + `/project/` + project2, "does not match", "Verdict: REFUSED"}},
-		{"wrong branch", sign(t, iss, with(func(x *oidctest.Token) { x.Ref = "refs/heads/feature" })), false, 1, []string{
+		{"wrong branch", sign(t, iss, with(func(x *oidctest.Token) { x.Ref = "refs/heads/feature" })), false, cli.ExitRefused, []string{
 			"/vcs-ref/refs/heads/feature\" does not match", "Verdict: REFUSED: statement 0: sub"}},
-		{"wrong audience", sign(t, iss, with(func(x *oidctest.Token) { x.Audience = "sts.amazonaws.com" })), false, 1, []string{
+		{"wrong audience", sign(t, iss, with(func(x *oidctest.Token) { x.Audience = "sts.amazonaws.com" })), false, cli.ExitRefused, []string{
 			`aud "sts.amazonaws.com" does not equal "` + org + `"`, "Verdict: REFUSED"}},
-		{"expired", sign(t, iss, with(func(x *oidctest.Token) { x.IssuedAt = time.Now().Add(-2 * time.Hour) })), false, 1, []string{
+		{"expired", sign(t, iss, with(func(x *oidctest.Token) { x.IssuedAt = time.Now().Add(-2 * time.Hour) })), false, cli.ExitRefused, []string{
 			"lifetime     expired at", "Verdict: REFUSED: the token expired at"}},
-		{"bad signature", other, true, 1, []string{"Verdict: REFUSED: the signature does not verify"}},
-		{"tampered signature", oidctest.Tamper(sign(t, iss, onMain)), true, 1, []string{"signature does not verify"}},
-		{"v1 token against a branch policy", sign(t, iss, with(func(x *oidctest.Token) { x.Origin, x.Ref = "", "" })), false, 1, []string{
+		{"bad signature", other, true, cli.ExitRefused, []string{"Verdict: REFUSED: the signature does not verify"}},
+		{"tampered signature", oidctest.Tamper(sign(t, iss, onMain)), true, cli.ExitRefused, []string{"signature does not verify"}},
+		{"v1 token against a branch policy", sign(t, iss, with(func(x *oidctest.Token) { x.Origin, x.Ref = "", "" })), false, cli.ExitRefused, []string{
 			"Token (v1)", "Verdict: REFUSED"}},
 		{"signature not checked", sign(t, iss, onMain), false, 0, []string{"signature    not checked (pass --verify)", "Verdict: ALLOWED"}},
 	}
@@ -110,8 +111,8 @@ func TestDoctorReadsStdinAndStack(t *testing.T) {
 	iss := issuer(t)
 	env := cli.Env{
 		Stdin: strings.NewReader(sign(t, iss, onMain) + "\n"),
-		LoadStack: func(_ context.Context, _, stack string) (publish.Stack, error) {
-			return publish.Stack{Name: stack, Outputs: map[string]publish.Output{"trustPolicy": {Value: mainOnlyPolicy()}}}, nil
+		LoadStack: func(_ context.Context, _, stack string) (stackout.Stack, error) {
+			return stackout.Stack{Name: stack, Outputs: map[string]stackout.Output{"trustPolicy": {Value: mainOnlyPolicy()}}}, nil
 		},
 	}
 	r := run(t, env, "doctor", "--stack", "prod")
@@ -142,5 +143,21 @@ func TestDoctorUsage(t *testing.T) {
 			assert.Equal(t, tt.code, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tt.want)
 		})
+	}
+}
+
+// TestExitCodesAreDistinctAndDocumented checks that a refused token is told
+// apart from a failure, and that --help lists every code.
+func TestExitCodesAreDistinctAndDocumented(t *testing.T) {
+	codes := []int{cli.ExitOK, cli.ExitFailed, cli.ExitUsage, cli.ExitRefused}
+	seen := map[int]bool{}
+	for _, c := range codes {
+		assert.False(t, seen[c], "exit code %d is used twice", c)
+		seen[c] = true
+	}
+	r := run(t, cli.Env{}, "--help")
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, c := range codes {
+		assert.Regexp(t, fmt.Sprintf(`(?m)^  %d  \S`, c), r.stdout, "--help documents exit code %d", c)
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/cli"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/mototest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/mototest"
 )
 
 // TestDoctorReadsALiveRole reads the trust policy of a role in moto, as
@@ -36,11 +36,11 @@ func TestDoctorReadsALiveRole(t *testing.T) {
 	feature := onMain
 	feature.Ref = "refs/heads/feature"
 	r = run(t, cli.Env{}, "doctor", "--role-arn", arn, "--token", sign(t, iss, feature))
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, cli.ExitRefused, r.code)
 	assert.Contains(t, r.stdout, "Verdict: REFUSED")
 
 	r = run(t, cli.Env{}, "doctor", "--role-arn", "arn:aws:iam::123456789012:role/missing", "--token", sign(t, iss, onMain))
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, cli.ExitFailed, r.code)
 	assert.Contains(t, r.stderr, "reading role missing")
 	assert.Contains(t, r.stderr, "NoSuchEntity")
 }

@@ -3,8 +3,8 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/publish"
 )
 
 func newPublishCommand(env Env) *cobra.Command {
@@ -15,6 +15,7 @@ func newPublishCommand(env Env) *cobra.Command {
 		dryRun  bool
 		token   string
 		baseURL string
+		vars    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "publish --context NAME [--stack NAME] [flags]",
@@ -28,6 +29,16 @@ func newPublishCommand(env Env) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if o.Context == "" {
+				return usage("--context is required: name the CircleCI context to write, such as aws-prod")
+			}
+			for _, v := range vars {
+				pv, err := publish.ParseVar(v)
+				if err != nil {
+					return UsageError{err}
+				}
+				o.Vars = append(o.Vars, pv)
+			}
 			s, err := env.LoadStack(ctx, dir, stack)
 			if err != nil {
 				return err
@@ -63,7 +74,7 @@ func newPublishCommand(env Env) *cobra.Command {
 	f.StringVar(&o.OrgID, "org-id", "", "CircleCI organization UUID (default: the stack's circleci-oidc:organizationId)")
 	f.BoolVar(&o.NoCreate, "no-create", false, "fail instead of creating a missing context")
 	f.BoolVar(&o.Restrict, "restrict", false, "restrict the context to the stack's projectIds")
-	f.StringArrayVar(&o.Vars, "var", nil, "also write an output: NAME=output (repeatable)")
+	f.StringArrayVar(&vars, "var", nil, "also write an output: NAME=output (repeatable)")
 	f.StringVar(&o.Region, "region", "", "region to publish (default: the stack's aws:region)")
 	f.BoolVar(&dryRun, "dry-run", false, "print what would change, secrets masked, and change nothing")
 	f.StringVar(&token, "token", "", "CircleCI personal API token (prefer "+circleci.TokenEnv+": flags show in process lists)")

@@ -15,16 +15,38 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
 )
 
-// Exit codes.
+// Exit codes, listed in the root command's help.
 const (
-	ExitOK      = 0
-	ExitFailed  = 1
-	ExitUsage   = 2
-	ExitRefused = 1
+	// ExitOK: the command did what was asked; for doctor, STS would accept the token.
+	ExitOK = 0
+	// ExitFailed: the command could not do its work.
+	ExitFailed = 1
+	// ExitUsage: the command was called wrongly.
+	ExitUsage = 2
+	// ExitRefused: doctor judged that STS would refuse the token.
+	ExitRefused = 3
 )
+
+// exitCodesHelp documents the exit codes in --help.
+const exitCodesHelp = "\n\nExit codes:\n" +
+	"  0  success; for doctor, STS would accept the token\n" +
+	"  1  failure: the command could not do its work\n" +
+	"  2  usage: a flag or argument is wrong\n" +
+	"  3  doctor: STS would refuse the token"
+
+// UsageError is a mistake in how the command was called: it exits with ExitUsage.
+type UsageError struct{ Err error }
+
+// Error returns the mistake.
+func (e UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the mistake.
+func (e UsageError) Unwrap() error { return e.Err }
+
+// usage returns a UsageError with a formatted message.
+func usage(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
 
 // Env is what the commands take from the world, so tests can replace it.
 type Env struct {
@@ -32,7 +54,7 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	// LoadStack reads a stack's outputs and configuration.
-	LoadStack func(ctx context.Context, dir, stack string) (publish.Stack, error)
+	LoadStack func(ctx context.Context, dir, stack string) (stackout.Stack, error)
 	Now       func() time.Time
 	// HTTP is used for CircleCI and for token issuers.
 	HTTP *http.Client
@@ -46,10 +68,8 @@ func OSEnv() Env {
 	}
 }
 
-// refusedError is a doctor verdict that is not an allowance.
-type refusedError struct{}
-
-func (refusedError) Error() string { return "refused" }
+// errRefused is a doctor verdict that is not an allowance.
+var errRefused = errors.New("refused")
 
 // Execute runs the command line and returns the exit code.
 func Execute(ctx context.Context, args []string, env Env) int {
@@ -58,7 +78,7 @@ func Execute(ctx context.Context, args []string, env Env) int {
 		Short: "Publish a circleci-oidc stack's role to CircleCI, and explain refused tokens",
 		Long: "circleci-oidc works with stacks of the circleci-oidc Pulumi program.\n\n" +
 			"  publish  writes a stack's role ARN and region into a CircleCI context\n" +
-			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token",
+			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token" + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -66,17 +86,17 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetIn(env.Stdin)
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return publish.UsageError{Err: err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{Err: err} })
 	root.AddCommand(newPublishCommand(env), newDoctorCommand(env))
 
 	err := root.ExecuteContext(ctx)
-	var usage publish.UsageError
+	var usageErr UsageError
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &refusedError{}):
+	case errors.Is(err, errRefused):
 		return ExitRefused
-	case errors.As(err, &usage) || isCobraUsage(err):
+	case errors.As(err, &usageErr) || isCobraUsage(err):
 		fmt.Fprintf(env.Stderr, "circleci-oidc: %v\nRun 'circleci-oidc --help' for usage.\n", err)
 		return ExitUsage
 	default:

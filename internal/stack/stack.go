@@ -6,13 +6,13 @@
 package stack
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/component/config"
 )
 
 // Run builds the stack and exports the component's outputs.
@@ -39,112 +39,98 @@ func Deploy(ctx *pulumi.Context) (*component.CircleCIOIDC, error) {
 	return component.NewCircleCIOIDC(ctx, "circleci", a)
 }
 
-// loadArgs reads the configuration into the component's arguments.
-//
-// Each key is read into the component's plain configuration, whose field of
-// the same name in UpperCamelCase holds it.
+// loadArgs reads each key of the configuration once, straight into the
+// component's argument of the same name. An unset key leaves its argument
+// unset, so that the component applies its own default.
 func loadArgs(cfg *pulumiconfig.Config) (component.CircleCIOIDCArgs, error) {
-	var c config.Config
-	var errs []error
-	str := func(key string, dst *string) { *dst = cfg.Get(key) }
-	obj := func(key string, dst any) {
-		if err := cfg.GetObject(key, dst); err != nil {
-			errs = append(errs, fmt.Errorf("config %s: %w", configKey(key), err))
-		}
+	r := reader{cfg: cfg}
+	a := component.CircleCIOIDCArgs{
+		OrganizationId:        pulumi.String(cfg.Get("organizationId")),
+		IssuerUrl:             r.str("issuerUrl"),
+		Audiences:             r.list("audiences"),
+		ProjectIds:            r.list("projectIds"),
+		Branches:              r.list("branches"),
+		GitTags:               r.list("gitTags"),
+		VcsOrigins:            r.list("vcsOrigins"),
+		UserIds:               r.list("userIds"),
+		ExistingProviderArn:   r.str("existingProviderArn"),
+		RoleName:              r.str("roleName"),
+		RoleNamePrefix:        r.str("roleNamePrefix"),
+		Path:                  r.str("path"),
+		Description:           r.str("description"),
+		MaxSessionDuration:    r.integer("maxSessionDuration"),
+		PermissionsBoundary:   r.str("permissionsBoundary"),
+		Tags:                  r.dict("tags"),
+		ManagedPolicyArns:     pulumi.ToStringArray(plain[[]string](&r, "managedPolicyArns")),
+		InlinePolicies:        pulumi.ToStringMap(plain[map[string]string](&r, "inlinePolicies")),
+		AllowAllProjects:      plain[bool](&r, "allowAllProjects"),
+		RequireProjectIdClaim: plain[bool](&r, "requireProjectIdClaim"),
+		ExtraConditions:       plain[map[string]map[string][]string](&r, "extraConditions"),
+		Thumbprints:           plain[[]string](&r, "thumbprints"),
+		AdditionalThumbprints: plain[[]string](&r, "additionalThumbprints"),
 	}
-	str("organizationId", &c.OrganizationID)
-	str("issuerUrl", &c.IssuerURL)
-	str("existingProviderArn", &c.ExistingProviderARN)
-	str("roleName", &c.RoleName)
-	str("roleNamePrefix", &c.RoleNamePrefix)
-	str("path", &c.Path)
-	str("description", &c.Description)
-	str("permissionsBoundary", &c.PermissionsBoundary)
-	obj("audiences", &c.Audiences)
-	obj("projectIds", &c.ProjectIDs)
-	obj("branches", &c.Branches)
-	obj("gitTags", &c.GitTags)
-	obj("vcsOrigins", &c.VCSOrigins)
-	obj("userIds", &c.UserIDs)
-	obj("allowAllProjects", &c.AllowAllProjects)
-	obj("requireProjectIdClaim", &c.RequireProjectIDClaim)
-	obj("extraConditions", &c.ExtraConditions)
-	obj("thumbprints", &c.Thumbprints)
-	obj("additionalThumbprints", &c.AdditionalThumbprints)
-	obj("maxSessionDuration", &c.MaxSessionDuration)
-	obj("tags", &c.Tags)
-	obj("managedPolicyArns", &c.ManagedPolicyARNs)
-	obj("inlinePolicies", &c.InlinePolicies)
-	if c.OrganizationID == "" {
-		errs = append(errs, fmt.Errorf("config %s is required: set it with `pulumi config set organizationId <uuid>` "+
+	if cfg.Get("organizationId") == "" {
+		r.errs = append(r.errs, fmt.Errorf("config %s is required: set it with `pulumi config set organizationId <uuid>` "+
 			"(Organization Settings > Overview)", configKey("organizationId")))
 	}
-	if len(errs) > 0 {
-		return component.CircleCIOIDCArgs{}, joinErrors(errs)
+	switch len(r.errs) {
+	case 0:
+		return a, nil
+	case 1:
+		return component.CircleCIOIDCArgs{}, r.errs[0]
 	}
-	return args(c), nil
-}
-
-func joinErrors(errs []error) error {
-	if len(errs) == 1 {
-		return errs[0]
-	}
-	msg := fmt.Sprintf("%d configuration problems:", len(errs))
-	for _, e := range errs {
+	msg := fmt.Sprintf("%d configuration problems:", len(r.errs))
+	for _, e := range r.errs {
 		msg += "\n  - " + e.Error()
 	}
-	return fmt.Errorf("%s", msg)
+	return component.CircleCIOIDCArgs{}, errors.New(msg)
 }
 
-// args converts the configuration, leaving unset values unset so that the
-// component applies its own defaults.
-func args(c config.Config) component.CircleCIOIDCArgs {
-	optional := func(s string) pulumi.StringPtrInput {
-		if s == "" {
-			return nil
-		}
-		return pulumi.String(s)
+// reader reads configuration keys and collects what is malformed.
+type reader struct {
+	cfg  *pulumiconfig.Config
+	errs []error
+}
+
+// plain returns the value of a structured key, the zero value when unset.
+func plain[T any](r *reader, key string) T {
+	var v T
+	if err := r.cfg.GetObject(key, &v); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("config %s: %w", configKey(key), err))
 	}
-	list := func(v []string) pulumi.StringArrayInput {
-		if len(v) == 0 {
-			return nil
-		}
+	return v
+}
+
+// str returns a string key, nil when unset or empty.
+func (r *reader) str(key string) pulumi.StringPtrInput {
+	if v := r.cfg.Get(key); v != "" {
+		return pulumi.String(v)
+	}
+	return nil
+}
+
+// integer returns an integer key, nil when unset or zero.
+func (r *reader) integer(key string) pulumi.IntPtrInput {
+	if v := plain[int](r, key); v != 0 {
+		return pulumi.Int(v)
+	}
+	return nil
+}
+
+// list returns a list key, nil when unset or empty.
+func (r *reader) list(key string) pulumi.StringArrayInput {
+	if v := plain[[]string](r, key); len(v) > 0 {
 		return pulumi.ToStringArray(v)
 	}
-	dict := func(m map[string]string) pulumi.StringMapInput {
-		if len(m) == 0 {
-			return nil
-		}
-		return pulumi.ToStringMap(m)
+	return nil
+}
+
+// dict returns a map key, nil when unset or empty.
+func (r *reader) dict(key string) pulumi.StringMapInput {
+	if v := plain[map[string]string](r, key); len(v) > 0 {
+		return pulumi.ToStringMap(v)
 	}
-	a := component.CircleCIOIDCArgs{
-		OrganizationId:        pulumi.String(c.OrganizationID),
-		IssuerUrl:             optional(c.IssuerURL),
-		Audiences:             list(c.Audiences),
-		ProjectIds:            list(c.ProjectIDs),
-		Branches:              list(c.Branches),
-		GitTags:               list(c.GitTags),
-		VcsOrigins:            list(c.VCSOrigins),
-		UserIds:               list(c.UserIDs),
-		AllowAllProjects:      c.AllowAllProjects,
-		RequireProjectIdClaim: c.RequireProjectIDClaim,
-		ExtraConditions:       c.ExtraConditions,
-		ExistingProviderArn:   optional(c.ExistingProviderARN),
-		Thumbprints:           c.Thumbprints,
-		AdditionalThumbprints: c.AdditionalThumbprints,
-		RoleName:              optional(c.RoleName),
-		RoleNamePrefix:        optional(c.RoleNamePrefix),
-		Path:                  optional(c.Path),
-		Description:           optional(c.Description),
-		PermissionsBoundary:   optional(c.PermissionsBoundary),
-		Tags:                  dict(c.Tags),
-		ManagedPolicyArns:     pulumi.ToStringArray(c.ManagedPolicyARNs),
-		InlinePolicies:        pulumi.ToStringMap(c.InlinePolicies),
-	}
-	if c.MaxSessionDuration != 0 {
-		a.MaxSessionDuration = pulumi.Int(c.MaxSessionDuration)
-	}
-	return a
+	return nil
 }
 
 // Project is the Pulumi project name, the namespace of the keys in Pulumi.yaml.

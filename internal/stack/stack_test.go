@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/pulumimock"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/pulumimock"
 )
 
 // stackConfigEnv turns a Pulumi.<stack>.yaml into the PULUMI_CONFIG the Go
@@ -163,4 +164,44 @@ func TestPulumiYAMLDeclaresEveryInput(t *testing.T) {
 	slices.Sort(declared)
 	slices.Sort(inputs)
 	assert.Equal(t, inputs, declared)
+}
+
+// TestEveryKeyReachesTheArgs sets every declared key and checks that every
+// argument of the component is set from it.
+func TestEveryKeyReachesTheArgs(t *testing.T) {
+	raw, err := os.ReadFile("../../Pulumi.yaml")
+	require.NoError(t, err)
+	var proj struct {
+		Config map[string]struct {
+			Type string `yaml:"type"`
+		} `yaml:"config"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &proj))
+	values := map[string]string{
+		"string":  "set",
+		"integer": "7200",
+		"boolean": "true",
+		"array":   `["set"]`,
+		"object":  `{"k":"set"}`,
+	}
+	env := map[string]string{}
+	for k, v := range proj.Config {
+		require.Contains(t, values, v.Type, "config %s has type %s", k, v.Type)
+		env[Project+":"+k] = values[v.Type]
+	}
+	env[Project+":extraConditions"] = `{"StringEquals":{"k":["set"]}}`
+	b, err := json.Marshal(env)
+	require.NoError(t, err)
+	t.Setenv(pulumi.EnvConfig, string(b))
+
+	var args component.CircleCIOIDCArgs
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
+		args, err = loadArgs(pulumiconfig.New(ctx, ""))
+		return err
+	}, pulumi.WithMocks(Project, "dev", &pulumimock.Mocks{}))
+	require.NoError(t, err)
+	v := reflect.ValueOf(args)
+	for i := range v.NumField() {
+		assert.False(t, v.Field(i).IsZero(), "argument %s is not read from the configuration", v.Type().Field(i).Name)
+	}
 }

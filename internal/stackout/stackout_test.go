@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci/circlecitest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/publish"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/circlecitest"
 )
 
 const org = "11111111-1111-4111-8111-111111111111"
@@ -59,7 +59,7 @@ func TestPublishThroughAutomationAPI(t *testing.T) {
 	assert.True(t, s.Outputs["token"].Secret)
 	assert.Equal(t, "eu-west-1", s.Config["aws:region"])
 
-	plan, err := publish.NewPlan(s, publish.Options{Context: "aws-dev", Vars: []string{"TOKEN=token"}})
+	plan, err := publish.NewPlan(s, publish.Options{Context: "aws-dev", Vars: []publish.Var{{Name: "TOKEN", Output: "token"}}})
 	require.NoError(t, err)
 	fake := circlecitest.NewServer()
 	defer fake.Close()

@@ -26,8 +26,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/mototest"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/oidctest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/mototest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/oidctest"
 )
 
 // repoRoot is the repository's top folder.

@@ -12,12 +12,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci/circlecitest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/cli"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/oidctest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/publish"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/circlecitest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/oidctest"
 )
 
 // Scenario 2: a second stack in the same account reuses the provider.
@@ -92,6 +92,6 @@ func TestPublishAndDoctorAgainstTheStack(t *testing.T) {
 	assert.Contains(t, text, "Verdict: ALLOWED")
 	job.Ref = "refs/heads/feature"
 	code, text = doctor(job)
-	assert.Equal(t, 1, code, text)
+	assert.Equal(t, cli.ExitRefused, code, text)
 	assert.Contains(t, text, "Verdict: REFUSED")
 }

@@ -5,6 +5,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -56,7 +57,7 @@ func Parse(raw string) (*Token, error) {
 		return nil, fmt.Errorf("doctor: reading the token's claims: %w", err)
 	}
 	if t.Claims.Issuer == "" || t.Claims.Subject == "" {
-		return nil, fmt.Errorf("doctor: the token has no iss or sub claim; is it a CircleCI OIDC token?")
+		return nil, errors.New("doctor: the token has no iss or sub claim; is it a CircleCI OIDC token?")
 	}
 	return t, nil
 }

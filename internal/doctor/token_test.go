@@ -6,8 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/doctor"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/oidctest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/oidctest"
 )
 
 const org = "11111111-1111-4111-8111-111111111111"

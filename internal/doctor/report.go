@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -26,7 +27,7 @@ type Report struct {
 }
 
 // ErrNotChecked marks a signature that was not verified.
-var ErrNotChecked = fmt.Errorf("not checked (pass --verify)")
+var ErrNotChecked = errors.New("not checked (pass --verify)")
 
 // Diagnose judges the token against the policy at time now. signature is the
 // outcome of Verify, or ErrNotChecked.
@@ -35,7 +36,7 @@ func Diagnose(t *Token, policy trust.Document, source string, now time.Time, sig
 	r.Expiry, r.Live = t.expiry(now)
 	r.Verdict = trust.Evaluate(policy, t.TrustClaims())
 	switch {
-	case signature != nil && signature != ErrNotChecked:
+	case signature != nil && !errors.Is(signature, ErrNotChecked):
 		r.Reason = "refused: the signature does not verify: " + signature.Error()
 	case !r.Live:
 		r.Reason = "refused: the token " + r.Expiry

@@ -32,6 +32,7 @@ type Client struct {
 	baseURL    string
 	token      string
 	http       *http.Client
+	timeout    time.Duration
 	maxRetries int
 	backoff    time.Duration
 	maxWait    time.Duration
@@ -45,8 +46,9 @@ type Option func(*Client)
 // https://circleci.acme.internal/api/v2.
 func WithBaseURL(u string) Option { return func(c *Client) { c.baseURL = strings.TrimSuffix(u, "/") } }
 
-// WithTimeout bounds each HTTP request; the default is 30 seconds.
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.http.Timeout = d } }
+// WithTimeout bounds each HTTP request, answer included; the default is 30
+// seconds. It applies per request and leaves the HTTP client untouched.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // WithRetries sets how many times a 429 or 5xx answer is retried (default 4)
 // and the first backoff (default 500ms, doubling, with jitter).
@@ -57,7 +59,8 @@ func WithRetries(n int, backoff time.Duration) Option {
 // WithMaxRetryWait caps how long one Retry-After is honoured (default 60s).
 func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
 
-// WithHTTPClient replaces the HTTP client; its Timeout still applies.
+// WithHTTPClient replaces the HTTP client, which the client never changes;
+// its own Timeout applies besides WithTimeout's.
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
 // ErrNoToken is returned by New without a token.
@@ -72,7 +75,8 @@ func New(token string, opts ...Option) (*Client, error) {
 	c := &Client{
 		baseURL:    DefaultBaseURL,
 		token:      token,
-		http:       &http.Client{Timeout: 30 * time.Second},
+		http:       http.DefaultClient,
+		timeout:    30 * time.Second,
 		maxRetries: 4,
 		backoff:    500 * time.Millisecond,
 		maxWait:    60 * time.Second,
@@ -120,12 +124,6 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-// IsNotFound reports whether err is a 404 from the API.
-func IsNotFound(err error) bool {
-	var e *APIError
-	return errors.As(err, &e) && e.Status == http.StatusNotFound
-}
-
 func hint(status int, what string) string {
 	switch status {
 	case http.StatusUnauthorized:
@@ -154,26 +152,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wha
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, bytes.NewReader(payload))
+		status, header, data, err := c.send(ctx, method, path, payload, body != nil)
 		if err != nil {
-			return fmt.Errorf("circleci: %s %s: %w", method, path, err)
+			return err
 		}
-		req.Header.Set("Circle-Token", c.token)
-		req.Header.Set("Accept", "application/json")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := c.http.Do(req)
-		if err != nil {
-			// The URL holds no secret; the transport error never holds the header.
-			return fmt.Errorf("circleci: %s %s: %w", method, path, unwrapURLError(err))
-		}
-		data, readErr := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-		resp.Body.Close()
-		if readErr != nil {
-			return fmt.Errorf("circleci: %s %s: reading the answer: %w", method, path, readErr)
-		}
-		if resp.StatusCode < 300 {
+		if status < 300 {
 			if out == nil || len(data) == 0 {
 				return nil
 			}
@@ -182,14 +165,14 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wha
 			}
 			return nil
 		}
-		retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		retryable := status == http.StatusTooManyRequests || status >= 500
 		if retryable && attempt < c.maxRetries {
-			if err := c.sleep(ctx, c.wait(attempt, resp.Header.Get("Retry-After"))); err != nil {
+			if err := c.sleep(ctx, c.wait(attempt, header.Get("Retry-After"))); err != nil {
 				return fmt.Errorf("circleci: %s %s: %w", method, path, err)
 			}
 			continue
 		}
-		apiErr := &APIError{Method: method, Path: path, Status: resp.StatusCode, Hint: hint(resp.StatusCode, what)}
+		apiErr := &APIError{Method: method, Path: path, Status: status, Hint: hint(status, what)}
 		var msg struct {
 			Message string `json:"message"`
 		}
@@ -201,6 +184,34 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any, wha
 		}
 		return apiErr
 	}
+}
+
+// send makes one request, bounded by the client's timeout, and reads the
+// answer.
+func (c *Client) send(ctx context.Context, method, path string, payload []byte, isJSON bool,
+) (status int, header http.Header, data []byte, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, bytes.NewReader(payload))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("circleci: %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Circle-Token", c.token)
+	req.Header.Set("Accept", "application/json")
+	if isJSON {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// The URL holds no secret; the transport error never holds the header.
+		return 0, nil, nil, fmt.Errorf("circleci: %s %s: %w", method, path, unwrapURLError(err))
+	}
+	defer resp.Body.Close()
+	data, err = io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("circleci: %s %s: reading the answer: %w", method, path, err)
+	}
+	return resp.StatusCode, resp.Header, data, nil
 }
 
 // wait is how long to wait before retry number attempt+1: Retry-After when

@@ -13,23 +13,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
 )
-
-// Output is one stack output.
-type Output struct {
-	Value  any
-	Secret bool
-}
-
-// Stack is what publishing reads from a stack.
-type Stack struct {
-	Name    string
-	Outputs map[string]Output
-	// Config holds the stack's configuration values by full key, such as
-	// "aws:region"; structured values are JSON.
-	Config map[string]string
-}
 
 // Config keys publishing reads.
 const (
@@ -48,19 +34,24 @@ type Options struct {
 	NoCreate bool
 	// Restrict limits the context to the stack's projectIds.
 	Restrict bool
-	// Vars maps more outputs: "NAME=output".
-	Vars []string
+	// Vars are more outputs to publish, in order; a later one with the same
+	// name wins.
+	Vars []Var
 	// Region overrides the stack's aws:region.
 	Region string
 }
 
-// UsageError is a mistake in how the command was called.
-type UsageError struct{ Err error }
+// Var publishes a stack output as the environment variable Name.
+type Var struct{ Name, Output string }
 
-func (e UsageError) Error() string { return e.Err.Error() }
-func (e UsageError) Unwrap() error { return e.Err }
-
-func usage(format string, args ...any) error { return UsageError{fmt.Errorf(format, args...)} }
+// ParseVar parses a --var value, NAME=output.
+func ParseVar(s string) (Var, error) {
+	name, output, ok := strings.Cut(s, "=")
+	if !ok || !varNameRE.MatchString(name) || output == "" {
+		return Var{}, fmt.Errorf("--var %q is not NAME=output, such as --var ROLE_NAME=roleName", s)
+	}
+	return Var{Name: name, Output: output}, nil
+}
 
 // Variable is one environment variable to write.
 type Variable struct {
@@ -84,16 +75,16 @@ type Plan struct {
 var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // NewPlan decides what to write from the stack and the options.
-func NewPlan(s Stack, o Options) (Plan, error) {
+func NewPlan(s stackout.Stack, o Options) (Plan, error) {
 	p := Plan{Stack: s.Name, Context: o.Context, OrgID: o.OrgID, Create: !o.NoCreate}
 	if p.Context == "" {
-		return Plan{}, usage("--context is required: name the CircleCI context to write, such as aws-prod")
+		return Plan{}, errors.New("no context: name the CircleCI context to write, such as aws-prod")
 	}
 	if p.OrgID == "" {
 		p.OrgID = s.Config[OrganizationKey]
 	}
 	if p.OrgID == "" {
-		return Plan{}, usage("--org-id is required: the stack has no %s to default to", OrganizationKey)
+		return Plan{}, fmt.Errorf("stack %s has no %s: pass --org-id", s.Name, OrganizationKey)
 	}
 
 	roleArn, ok := s.Outputs["roleArn"]
@@ -108,22 +99,18 @@ func NewPlan(s Stack, o Options) (Plan, error) {
 		region, from = s.Config[RegionKey], "config "+RegionKey
 	}
 	if region == "" {
-		return Plan{}, usage("the stack has no %s; pass --region", RegionKey)
+		return Plan{}, fmt.Errorf("stack %s has no %s: pass --region", s.Name, RegionKey)
 	}
-	p.add("AWS_REGION", Output{Value: region}, from)
-	p.add("AWS_DEFAULT_REGION", Output{Value: region}, from)
+	p.add("AWS_REGION", stackout.Output{Value: region}, from)
+	p.add("AWS_DEFAULT_REGION", stackout.Output{Value: region}, from)
 
 	for _, v := range o.Vars {
-		name, output, ok := strings.Cut(v, "=")
-		if !ok || !varNameRE.MatchString(name) || output == "" {
-			return Plan{}, usage("--var %q is not NAME=output, such as --var ROLE_NAME=roleName", v)
-		}
-		out, ok := s.Outputs[output]
+		out, ok := s.Outputs[v.Output]
 		if !ok {
-			return Plan{}, fmt.Errorf("--var %s: stack %s has no output %s; its outputs: %s",
-				v, s.Name, output, strings.Join(slices.Sorted(maps.Keys(s.Outputs)), ", "))
+			return Plan{}, fmt.Errorf("--var %s=%s: stack %s has no output %s; its outputs: %s",
+				v.Name, v.Output, s.Name, v.Output, strings.Join(slices.Sorted(maps.Keys(s.Outputs)), ", "))
 		}
-		p.add(name, out, "output "+output)
+		p.add(v.Name, out, "output "+v.Output)
 	}
 
 	if o.Restrict {
@@ -136,7 +123,7 @@ func NewPlan(s Stack, o Options) (Plan, error) {
 	return p, nil
 }
 
-func (p *Plan) add(name string, out Output, from string) {
+func (p *Plan) add(name string, out stackout.Output, from string) {
 	value, ok := out.Value.(string)
 	if !ok {
 		b, _ := json.Marshal(out.Value)

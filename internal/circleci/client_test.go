@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/circleci/circlecitest"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/circlecitest"
 )
 
 const org = "11111111-1111-4111-8111-111111111111"
@@ -91,7 +91,9 @@ func TestPutTwiceIsAnUpsert(t *testing.T) {
 	require.NoError(t, c.DeleteContextVariable(t.Context(), id, "AWS_ROLE_ARN"))
 	assert.Empty(t, s.Vars(id))
 	err := c.DeleteContextVariable(t.Context(), id, "AWS_ROLE_ARN")
-	assert.True(t, circleci.IsNotFound(err))
+	var apiErr *circleci.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusNotFound, apiErr.Status)
 }
 
 func TestRestrictIsIdempotent(t *testing.T) {
@@ -209,6 +211,23 @@ func TestSlowAnswerTimesOut(t *testing.T) {
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), 3*time.Second)
 	assert.True(t, strings.Contains(err.Error(), "Timeout") || strings.Contains(err.Error(), "deadline"), err.Error())
+}
+
+// TestWithTimeoutLeavesTheHTTPClientAlone checks that a client's timeout does
+// not change an http.Client the caller shares with other code.
+func TestWithTimeoutLeavesTheHTTPClientAlone(t *testing.T) {
+	s := circlecitest.NewServer()
+	defer s.Close()
+	shared := &http.Client{Timeout: time.Minute}
+	c := client(t, s, circlecitest.Token, circleci.WithHTTPClient(shared), circleci.WithTimeout(time.Millisecond))
+	assert.Equal(t, time.Minute, shared.Timeout)
+	s.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(200 * time.Millisecond)
+		return false
+	})
+	_, err := c.FindContext(t.Context(), org, "aws-dev")
+	require.Error(t, err, "the client's own timeout still bounds each request")
+	assert.Equal(t, time.Minute, shared.Timeout)
 }
 
 func TestContextCancellationStopsRetries(t *testing.T) {

@@ -1,0 +1,129 @@
+package tests
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// The schema's descriptions come from provider/annotations.go. They are
+// copied, because each place needs its own text, into the component's Go doc
+// comments and the stack's Pulumi.yaml; the README's configuration table lists
+// every key. These tests keep the copies equal.
+
+const goldenSchema = "../provider/cmd/pulumi-resource-circleci-oidc/schema.json"
+
+// schemaDescriptions returns the golden schema's input and output descriptions.
+func schemaDescriptions(t *testing.T) (inputs, outputs map[string]string) {
+	t.Helper()
+	raw, err := os.ReadFile(goldenSchema)
+	require.NoError(t, err)
+	type prop struct {
+		Description string `json:"description"`
+	}
+	var pkg struct {
+		Resources map[string]struct {
+			InputProperties map[string]prop `json:"inputProperties"`
+			Properties      map[string]prop `json:"properties"`
+		} `json:"resources"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &pkg))
+	res, ok := pkg.Resources["circleci-oidc:index:CircleCIOIDC"]
+	require.True(t, ok)
+	inputs, outputs = map[string]string{}, map[string]string{}
+	for k, v := range res.InputProperties {
+		inputs[k] = v.Description
+	}
+	for k, v := range res.Properties {
+		outputs[k] = v.Description
+	}
+	return inputs, outputs
+}
+
+// fieldDocs returns the doc comments of the fields of the struct typeName in
+// file, by the name in their pulumi tag, with white space folded.
+func fieldDocs(t *testing.T, file, typeName string) map[string]string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ParseComments)
+	require.NoError(t, err)
+	out := map[string]string{}
+	ast.Inspect(f, func(n ast.Node) bool {
+		ts, ok := n.(*ast.TypeSpec)
+		if !ok || ts.Name.Name != typeName {
+			return true
+		}
+		for _, field := range ts.Type.(*ast.StructType).Fields.List {
+			if field.Tag == nil {
+				continue
+			}
+			tag, err := strconv.Unquote(field.Tag.Value)
+			require.NoError(t, err)
+			name, _, _ := strings.Cut(reflect.StructTag(tag).Get("pulumi"), ",")
+			out[name] = strings.Join(strings.Fields(field.Doc.Text()), " ")
+		}
+		return false
+	})
+	require.NotEmpty(t, out, "no struct %s in %s", typeName, file)
+	return out
+}
+
+func TestGoDocCommentsMatchTheSchema(t *testing.T) {
+	inputs, outputs := schemaDescriptions(t)
+	assert.Equal(t, inputs, fieldDocs(t, "../component/args.go", "CircleCIOIDCArgs"),
+		"component/args.go field comments must equal the schema's input descriptions")
+	assert.Equal(t, outputs, fieldDocs(t, "../component/circleci_oidc.go", "CircleCIOIDC"),
+		"component/circleci_oidc.go field comments must equal the schema's output descriptions")
+}
+
+func TestPulumiYAMLMatchesTheSchema(t *testing.T) {
+	inputs, _ := schemaDescriptions(t)
+	raw, err := os.ReadFile("../Pulumi.yaml")
+	require.NoError(t, err)
+	var project struct {
+		Config map[string]struct {
+			Description string `yaml:"description"`
+		} `yaml:"config"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &project))
+	got := map[string]string{}
+	for k, v := range project.Config {
+		got[k] = v.Description
+	}
+	assert.Equal(t, inputs, got, "every input is a stack config key with the schema's description")
+}
+
+func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
+	inputs, _ := schemaDescriptions(t)
+	raw, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
+	require.True(t, ok, "README has a Configuration section")
+	table, _, _ = strings.Cut(table, "\n\n## ")
+	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|")
+	listed := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(table, -1) {
+		for _, k := range m[1:] {
+			if k != "" {
+				listed[k] = true
+			}
+		}
+	}
+	for k := range inputs {
+		assert.True(t, listed[k], "README's configuration table has no row for %s", k)
+	}
+	for k := range listed {
+		_, ok := inputs[k]
+		assert.True(t, ok, "README's configuration table lists %s, which is no input", k)
+	}
+}
