@@ -34,8 +34,14 @@ type CircleCIOIDCArgs struct {
 	UserIds pulumi.StringArrayInput `pulumi:"userIds,optional"`
 	// Trust every project of the organization. Must be set on purpose; conflicts with `projectIds` and `vcsOrigins`.
 	AllowAllProjects bool `pulumi:"allowAllProjects,optional"`
-	// Also test the `oidc.circleci.com/project-id` claim against `projectIds`.
-	RequireProjectIdClaim bool `pulumi:"requireProjectIdClaim,optional"`
+	// One trust statement per rule, each with its own projectIds, vcsOrigins, branches, gitTags and userIds, as
+	// the top-level inputs have: the API deploys from `main`, infra from `release/*`. Instead of the top-level
+	// lists.
+	Rules []Rule `pulumi:"rules,optional"`
+	// How the trust policy pins projects: `claim` tests STS's `oidc.circleci.com/project-id` key and keeps projects
+	// out of the `sub` patterns, the compact form; `subject` writes them into the `sub` patterns; `both` does both.
+	// Default `claim` for CircleCI cloud, `subject` for a custom `issuerUrl`, which has no such key.
+	ProjectPinning string `pulumi:"projectPinning,optional"`
 	// Conditions added to the trust policy: operator -> condition key -> values. They may not replace the `aud` and
 	// `sub` conditions the component builds.
 	ExtraConditions map[string]map[string][]string `pulumi:"extraConditions,optional"`
@@ -68,4 +74,21 @@ type CircleCIOIDCArgs struct {
 	ManagedPolicyArns []pulumi.StringInput `pulumi:"managedPolicyArns,optional"`
 	// The role's inline policies: name -> JSON policy document.
 	InlinePolicies map[string]pulumi.StringInput `pulumi:"inlinePolicies,optional"`
+	// The account's role trust policy length quota in characters (Service Quotas code L-C07B4B0D), from 2048, the
+	// default, to 8192. A longer trust policy fails validation before anything is created.
+	TrustPolicyQuota int `pulumi:"trustPolicyQuota,optional"`
+	// The account's quota of managed policies per role, from 10, the default, to 20. More `managedPolicyArns` fail
+	// validation before anything is created.
+	ManagedPoliciesQuota int `pulumi:"managedPoliciesQuota,optional"`
+}
+
+// Rule is one group of CircleCI jobs that may assume the role: one statement
+// of its trust policy. Its fields mean what the top-level inputs of the same
+// names mean, and each rule must set projectIds or vcsOrigins.
+type Rule struct {
+	ProjectIds []string `pulumi:"projectIds,optional"`
+	VcsOrigins []string `pulumi:"vcsOrigins,optional"`
+	Branches   []string `pulumi:"branches,optional"`
+	GitTags    []string `pulumi:"gitTags,optional"`
+	UserIds    []string `pulumi:"userIds,optional"`
 }

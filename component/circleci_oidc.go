@@ -85,7 +85,13 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 			return c, config.Errors{{Field: "existingProviderArn", Problem: "resolved to an empty string; " +
 				"give the ARN of the issuer's IAM OIDC provider or leave it unset"}}
 		}
-		return c, c.Validate()
+		if err := c.Validate(); err != nil {
+			return c, err
+		}
+		for _, w := range c.Warnings() {
+			_ = ctx.Log.Warn(w, &pulumi.LogArgs{Resource: comp})
+		}
+		return c, nil
 	}).(pulumi.AnyOutput)
 	str := func(f func(config.Config) string) pulumi.StringOutput {
 		return from(cfg, f).(pulumi.StringOutput)
@@ -95,7 +101,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 	var providerARN pulumi.StringOutput
 	var thumbprints pulumi.StringArrayOutput
 	if reuse {
-		providerARN = str(func(c config.Config) string { return c.ExistingProviderARN })
+		providerARN = reusedProvider(ctx, cfg, str(func(c config.Config) string { return c.ExistingProviderARN }), parent)
 		thumbprints = pulumi.ToStringArray(nil).ToStringArrayOutput()
 	} else {
 		thumbprints = thumbprintsOf(ctx, cfg, issuer, len(args.Thumbprints) == 0, parent)
@@ -113,8 +119,15 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 		providerARN = provider.Arn
 	}
 
-	trustPolicy := pulumi.All(cfg, providerARN).ApplyT(func(v []any) string {
-		return trust.Build(v[0].(config.Config).TrustSpec(v[1].(string))).JSON()
+	// The size was checked with a placeholder ARN; the real one is checked
+	// here, before the role is created.
+	trustPolicy := pulumi.All(cfg, providerARN).ApplyT(func(v []any) (string, error) {
+		c := v[0].(config.Config)
+		doc := trust.Build(c.TrustSpec(v[1].(string)))
+		if e := c.TrustPolicyProblem(doc); e != nil {
+			return "", config.Errors{e}
+		}
+		return doc.JSON(), nil
 	}).(pulumi.StringOutput)
 
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
@@ -166,6 +179,24 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 		return nil, err
 	}
 	return comp, nil
+}
+
+// reusedProvider reads the reused provider and returns its ARN once every
+// audience is one of its client IDs: STS refuses a token whose aud the
+// provider lacks before the trust policy is read.
+func reusedProvider(ctx *pulumi.Context, cfg pulumi.AnyOutput, arn pulumi.StringOutput,
+	parent pulumi.ResourceOrInvokeOption,
+) pulumi.StringOutput {
+	found := iam.LookupOpenIdConnectProviderOutput(ctx, iam.LookupOpenIdConnectProviderOutputArgs{
+		Arn: arn.ToStringPtrOutput(),
+	}, parent)
+	return pulumi.All(cfg, found.ClientIdLists()).ApplyT(func(v []any) (string, error) {
+		c, clientIDs := v[0].(config.Config), v[1].([]string)
+		if err := c.CheckReusedProvider(clientIDs); err != nil {
+			return "", err
+		}
+		return c.ExistingProviderARN, nil
+	}).(pulumi.StringOutput)
 }
 
 // thumbprintsOf returns the provider's thumbprints: the given ones, or the

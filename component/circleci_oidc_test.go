@@ -80,8 +80,10 @@ func TestFreshProviderFetchesIntermediateThumbprint(t *testing.T) {
 	st := doc.Statement[0]
 	assert.Equal(t, trust.StringList{out.ProviderArn}, st.Principal.Federated)
 	assert.Equal(t, trust.StringList{org}, st.Condition["StringEquals"][issuerKey+":aud"])
-	assert.Equal(t, trust.StringList{"org/" + org + "/project/" + project + "/user/*"},
+	// The compact form: the project-id key pins the project, sub any UUID.
+	assert.Equal(t, trust.StringList{"org/" + org + "/project/" + trust.AnyUUID + "/user/*"},
 		st.Condition["StringLike"][issuerKey+":sub"])
+	assert.Equal(t, trust.StringList{project}, st.Condition["StringEquals"][issuerKey+":"+trust.ProjectIDClaim])
 }
 
 func TestChildrenAreParentedToTheComponent(t *testing.T) {
@@ -145,7 +147,9 @@ func TestReusedProviderCreatesNoProvider(t *testing.T) {
 	require.NoError(t, err)
 
 	assert.Empty(t, m.OfType(typProvider))
-	assert.Empty(t, m.Calls(), "no TLS fetch when the provider is reused")
+	calls := m.Calls()
+	require.Len(t, calls, 1, "no TLS fetch when the provider is reused, only a read of the provider")
+	assert.Equal(t, pulumimock.GetOpenIDConnectProvider, calls[0].Token)
 	assert.Len(t, m.OfType(typRole), 1)
 	assert.Equal(t, existing, out.ProviderArn)
 	assert.Empty(t, out.Thumbprints)
@@ -181,12 +185,12 @@ func TestReusedProviderFromAnotherComponentsOutput(t *testing.T) {
 func TestSeveralProjectsAndBranches(t *testing.T) {
 	m := &pulumimock.Mocks{}
 	args := component.CircleCIOIDCArgs{
-		OrganizationId:        pulumi.String(org),
-		ProjectIds:            pulumi.ToStringArray([]string{project2, project}),
-		Branches:              pulumi.ToStringArray([]string{"main", "release/*"}),
-		VcsOrigins:            pulumi.ToStringArray([]string{"github.com/acme/api"}),
-		RequireProjectIdClaim: true,
-		Audiences:             pulumi.ToStringArray([]string{"sts.amazonaws.com"}),
+		OrganizationId: pulumi.String(org),
+		ProjectIds:     pulumi.ToStringArray([]string{project2, project}),
+		Branches:       pulumi.ToStringArray([]string{"main", "release/*"}),
+		VcsOrigins:     pulumi.ToStringArray([]string{"github.com/acme/api"}),
+		ProjectPinning: "both",
+		Audiences:      pulumi.ToStringArray([]string{"sts.amazonaws.com"}),
 	}
 	out, err := pulumimock.Construct(m, "ci", args)
 	require.NoError(t, err)

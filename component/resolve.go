@@ -97,7 +97,10 @@ func (r resolved) config(a CircleCIOIDCArgs) config.Config {
 		VCSOrigins:            r.VCSOrigins,
 		UserIDs:               r.UserIDs,
 		AllowAllProjects:      a.AllowAllProjects,
-		RequireProjectIDClaim: a.RequireProjectIdClaim,
+		Rules:                 rules(a.Rules),
+		ProjectPinning:        a.ProjectPinning,
+		TrustPolicyQuota:      a.TrustPolicyQuota,
+		ManagedPoliciesQuota:  a.ManagedPoliciesQuota,
 		ExtraConditions:       a.ExtraConditions,
 		ExistingProviderARN:   deref(r.ExistingProviderARN),
 		Thumbprints:           a.Thumbprints,
@@ -115,6 +118,16 @@ func (r resolved) config(a CircleCIOIDCArgs) config.Config {
 		c.MaxSessionDuration = *r.MaxSessionDuration
 	}
 	return c.WithDefaults()
+}
+
+// rules converts the rules to the plain configuration's.
+func rules(in []Rule) []config.Rule {
+	var out []config.Rule
+	for _, r := range in {
+		out = append(out, config.Rule{ProjectIDs: r.ProjectIds, VCSOrigins: r.VcsOrigins, Branches: r.Branches,
+			GitTags: r.GitTags, UserIDs: r.UserIds})
+	}
+	return out
 }
 
 // known returns the values of in when none of them is an output, as with

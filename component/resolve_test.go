@@ -33,6 +33,12 @@ func sample(t *testing.T, typ reflect.Type) reflect.Value {
 		v = map[string]pulumi.StringInput{"k": pulumi.String("set")}
 	case reflect.TypeFor[bool]():
 		v = true
+	case reflect.TypeFor[int]():
+		v = 4096
+	case reflect.TypeFor[string]():
+		v = "both"
+	case reflect.TypeFor[[]Rule]():
+		v = []Rule{{ProjectIds: []string{"set"}}}
 	case reflect.TypeFor[[]string]():
 		v = []string{"set"}
 	case reflect.TypeFor[map[string]map[string][]string]():

@@ -29,7 +29,13 @@ func (a *CircleCIOIDCArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.UserIds, "Only jobs started by these CircleCI user UUIDs.")
 	an.Describe(&a.AllowAllProjects, "Trust every project of the organization. Must be set on purpose; "+
 		"conflicts with `projectIds` and `vcsOrigins`.")
-	an.Describe(&a.RequireProjectIdClaim, "Also test the `oidc.circleci.com/project-id` claim against `projectIds`.")
+	an.Describe(&a.Rules, "One trust statement per rule, each with its own projectIds, vcsOrigins, branches, gitTags and "+
+		"userIds, as the top-level inputs have: the API deploys from `main`, infra from `release/*`. "+
+		"Instead of the top-level lists.")
+	an.Describe(&a.ProjectPinning, "How the trust policy pins projects: `claim` tests STS's `oidc.circleci.com/project-id` key and "+
+		"keeps projects out of the `sub` patterns, the compact form; `subject` writes them into the "+
+		"`sub` patterns; `both` does both. Default `claim` for CircleCI cloud, `subject` for a custom "+
+		"`issuerUrl`, which has no such key.")
 	an.Describe(&a.ExtraConditions, "Conditions added to the trust policy: operator -> condition key -> values. "+
 		"They may not replace the `aud` and `sub` conditions the component builds.")
 	an.Describe(&a.ExistingProviderArn, "Reuse this IAM OIDC provider instead of creating one: a second role or "+
@@ -49,6 +55,13 @@ func (a *CircleCIOIDCArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.ManagedPolicyArns, "Managed policies attached to the role, one RolePolicyAttachment each, named "+
 		"from the ARN so that reordering replaces nothing.")
 	an.Describe(&a.InlinePolicies, "The role's inline policies: name -> JSON policy document.")
+	an.Describe(&a.TrustPolicyQuota, "The account's role trust policy length quota in characters (Service Quotas code L-C07B4B0D), "+
+		"from 2048, the default, to 8192. A longer trust policy fails validation before anything is "+
+		"created.")
+	an.SetDefault(&a.TrustPolicyQuota, config.DefaultTrustPolicyQuota)
+	an.Describe(&a.ManagedPoliciesQuota, "The account's quota of managed policies per role, from 10, the default, to 20. More "+
+		"`managedPolicyArns` fail validation before anything is created.")
+	an.SetDefault(&a.ManagedPoliciesQuota, config.DefaultManagedPoliciesQuota)
 }
 
 // CircleCIOIDC is the component itself, described for the schema.

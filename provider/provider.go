@@ -10,6 +10,7 @@ import (
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
@@ -27,7 +28,7 @@ const Repository = "https://github.com/circleci-oidc/pulumi-circleci-oidc"
 
 // New returns the component provider.
 func New() (p.Provider, error) {
-	return infer.NewProviderBuilder().
+	prov, err := infer.NewProviderBuilder().
 		WithDisplayName("CircleCI OIDC").
 		WithDescription("Lets CircleCI jobs assume an AWS IAM role with their OIDC token instead of stored access keys.").
 		WithKeywords("circleci", "oidc", "aws", "iam", "category/cloud", "kind/component").
@@ -51,7 +52,23 @@ func New() (p.Provider, error) {
 			"java":   map[string]any{"basePackage": "io.github.circlecioidc"},
 		}).
 		WithComponents(infer.ComponentF(construct)).
+		// The component's types live in package component; the schema
+		// puts them in the index module beside the component.
+		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"component": "index"}).
 		Build()
+	if err != nil {
+		return p.Provider{}, err
+	}
+	getSchema := prov.GetSchema
+	prov.GetSchema = func(ctx context.Context, req p.GetSchemaRequest) (p.GetSchemaResponse, error) {
+		resp, err := getSchema(ctx, req)
+		if err != nil {
+			return resp, err
+		}
+		resp.Schema, err = describeRule(resp.Schema)
+		return resp, err
+	}
+	return prov, nil
 }
 
 // Run serves the provider until the engine stops it.

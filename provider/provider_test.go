@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/blang/semver"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/provider"
 )
 
@@ -99,10 +101,13 @@ func TestSchemaResource(t *testing.T) {
 	assert.False(t, in["inlinePolicies"].AdditionalProperties.Plain, "inlinePolicies values must accept outputs")
 	// What decides which resources exist is plain.
 	assert.True(t, in["allowAllProjects"].Plain)
-	assert.True(t, in["requireProjectIdClaim"].Plain)
+	assert.True(t, in["projectPinning"].Plain)
+	assert.True(t, in["trustPolicyQuota"].Plain)
+	assert.True(t, in["managedPoliciesQuota"].Plain)
+	assert.Equal(t, "#/types/circleci-oidc:index:Rule", in["rules"].Items.Ref)
 	assert.True(t, in["thumbprints"].Items.Plain)
 	assert.True(t, in["additionalThumbprints"].Items.Plain)
-	assert.Len(t, spec.InputProperties, 23)
+	assert.Len(t, spec.InputProperties, reflect.TypeFor[component.CircleCIOIDCArgs]().NumField())
 	assert.Equal(t, "string", spec.InputProperties["organizationId"].Type)
 	assert.Equal(t, "array", spec.InputProperties["projectIds"].Type)
 	assert.Equal(t, "string", spec.InputProperties["projectIds"].Items.Type)

@@ -24,9 +24,33 @@ const (
 	MaxRoleNamePrefixLength = 38
 	MaxPathLength           = 512
 	MaxDescriptionLength    = 1000
-	MaxManagedPolicies      = 20
 	MaxTags                 = 50
+
+	// DefaultTrustPolicyQuota is IAM's default role trust policy length quota
+	// (Service Quotas L-C07B4B0D), in characters without white space.
+	DefaultTrustPolicyQuota = 2048
+	// MaxTrustPolicyQuota is the highest that quota can be raised to: 4,096
+	// documented, 8,192 reported in 2026 (see FACTS.md).
+	MaxTrustPolicyQuota = 8192
+	// DefaultManagedPoliciesQuota is IAM's default number of managed policies
+	// attached to a role.
+	DefaultManagedPoliciesQuota = 10
+	// MaxManagedPolicies is the highest that quota can be raised to.
+	MaxManagedPolicies = 20
+	// MaxInlinePoliciesSize is IAM's fixed limit on a role's inline policies,
+	// all together, in characters without white space.
+	MaxInlinePoliciesSize = 10240
 )
+
+// Rule is one group of CircleCI jobs that may assume the role: one trust
+// statement. Empty lists mean "any", as in the top-level inputs.
+type Rule struct {
+	ProjectIDs []string
+	VCSOrigins []string
+	Branches   []string
+	GitTags    []string
+	UserIDs    []string
+}
 
 // Config is every input of the component as plain values.
 type Config struct {
@@ -39,8 +63,16 @@ type Config struct {
 	VCSOrigins            []string
 	UserIDs               []string
 	AllowAllProjects      bool
-	RequireProjectIDClaim bool
-	ExtraConditions       map[string]map[string][]string
+	// Rules replace the top-level ProjectIDs, VCSOrigins, Branches, GitTags
+	// and UserIDs: one trust statement each.
+	Rules []Rule
+	// ProjectPinning is a trust.Pinning: "claim", "subject" or "both".
+	ProjectPinning  string
+	ExtraConditions map[string]map[string][]string
+	// TrustPolicyQuota is the account's role trust policy length quota.
+	TrustPolicyQuota int
+	// ManagedPoliciesQuota is the account's managed policies per role quota.
+	ManagedPoliciesQuota int
 
 	ExistingProviderARN   string
 	Thumbprints           []string
@@ -59,10 +91,23 @@ type Config struct {
 
 // WithDefaults returns c with the documented defaults filled in: the CircleCI
 // cloud issuer for the organization, the organization ID as the only audience,
-// and a one-hour maximum session.
+// projects pinned by the project-id claim where the issuer has one, IAM's
+// default quotas, and a one-hour maximum session.
 func (c Config) WithDefaults() Config {
 	if c.IssuerURL == "" && c.OrganizationID != "" {
 		c.IssuerURL = trust.DefaultIssuerURL(c.OrganizationID)
+	}
+	if c.ProjectPinning == "" {
+		c.ProjectPinning = string(trust.PinSubject)
+		if circleciIssuer.MatchString(c.IssuerURL) {
+			c.ProjectPinning = string(trust.PinClaim)
+		}
+	}
+	if c.TrustPolicyQuota == 0 {
+		c.TrustPolicyQuota = DefaultTrustPolicyQuota
+	}
+	if c.ManagedPoliciesQuota == 0 {
+		c.ManagedPoliciesQuota = DefaultManagedPoliciesQuota
 	}
 	if len(c.Audiences) == 0 && c.OrganizationID != "" {
 		c.Audiences = []string{c.OrganizationID}
@@ -83,16 +128,27 @@ func (c Config) FetchesThumbprint() bool {
 	return !c.ReusesProvider() && len(c.Thumbprints) == 0
 }
 
-// Scope returns the trust scope the configuration asks for.
-func (c Config) Scope() trust.Scope {
+// TopLevelRule returns the top-level scope inputs as a rule.
+func (c Config) TopLevelRule() Rule {
+	return Rule{ProjectIDs: c.ProjectIDs, VCSOrigins: c.VCSOrigins, Branches: c.Branches, GitTags: c.GitTags,
+		UserIDs: c.UserIDs}
+}
+
+// Scope returns the trust scope of one rule of the organization.
+func (c Config) Scope(r Rule) trust.Scope {
 	return trust.Scope{
 		OrganizationID: c.OrganizationID,
-		ProjectIDs:     c.ProjectIDs,
-		UserIDs:        c.UserIDs,
-		Branches:       c.Branches,
-		Tags:           c.GitTags,
-		VCSOrigins:     c.VCSOrigins,
+		ProjectIDs:     r.ProjectIDs,
+		UserIDs:        r.UserIDs,
+		Branches:       r.Branches,
+		Tags:           r.GitTags,
+		VCSOrigins:     r.VCSOrigins,
 	}
+}
+
+// NarrowsAnything reports whether the rule narrows the trust at all.
+func (r Rule) NarrowsAnything() bool {
+	return len(r.ProjectIDs)+len(r.VCSOrigins)+len(r.Branches)+len(r.GitTags)+len(r.UserIDs) > 0
 }
 
 // TrustSpec returns what the trust policy is built from, given the ARN of the
@@ -105,14 +161,28 @@ func (c Config) TrustSpec(providerARN string) trust.Spec {
 			extra[op][k] = vs
 		}
 	}
-	return trust.Spec{
-		ProviderARN:           providerARN,
-		IssuerURL:             c.IssuerURL,
-		Audiences:             c.Audiences,
-		Scope:                 c.Scope(),
-		RequireProjectIDClaim: c.RequireProjectIDClaim,
-		Extra:                 extra,
+	spec := trust.Spec{
+		ProviderARN:    providerARN,
+		IssuerURL:      c.IssuerURL,
+		Audiences:      c.Audiences,
+		Scope:          c.Scope(c.TopLevelRule()),
+		ProjectPinning: trust.Pinning(c.ProjectPinning),
+		Extra:          extra,
 	}
+	for _, r := range c.Rules {
+		spec.Rules = append(spec.Rules, c.Scope(r))
+	}
+	return spec
+}
+
+// PlaceholderProviderARN is the ARN the provider of the issuer will have in
+// the standard aws partition, with a made-up account of the same length as
+// any. The trust policy built with it has the size the real one will have.
+func (c Config) PlaceholderProviderARN() string {
+	if c.ReusesProvider() {
+		return c.ExistingProviderARN
+	}
+	return "arn:aws:iam::000000000000:oidc-provider/" + trust.IssuerKey(c.IssuerURL)
 }
 
 // InlinePolicyNames returns the inline policy names, sorted.

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/config"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 )
 
 const (
@@ -62,7 +64,9 @@ func TestValidate(t *testing.T) {
 		{"origins narrow the scope", func(c *config.Config) {
 			c.ProjectIDs, c.VCSOrigins = nil, []string{"github.com/acme/api", "bitbucket.org/acme/web"}
 		}, ""},
-		{"custom server issuer", func(c *config.Config) { c.IssuerURL = "https://circleci.acme.internal/org/" + org }, ""},
+		{"custom server issuer", func(c *config.Config) {
+			c.IssuerURL, c.ProjectPinning = "https://circleci.acme.internal/org/"+org, "subject"
+		}, ""},
 		{"branches, tags and users", func(c *config.Config) {
 			c.Branches, c.GitTags, c.UserIDs = []string{"main", "release/*"}, []string{"v*"}, []string{project}
 		}, ""},
@@ -105,7 +109,7 @@ func TestValidate(t *testing.T) {
 		{"empty branch", func(c *config.Config) { c.Branches = []string{" "} }, "is empty; give a name or pattern"},
 		{"branch with a space", func(c *config.Config) { c.Branches = []string{"my branch"} }, "is not a git ref name"},
 		{"branch spelling another ref", func(c *config.Config) { c.Branches = []string{"x/vcs-ref/refs/heads/main"} },
-			"is not a git ref name"},
+			"must not contain vcs-ref/"},
 		{"origin with a scheme", func(c *config.Config) { c.VCSOrigins = []string{"https://github.com/acme/api.git"} },
 			`vcsOrigins[0] "https://github.com/acme/api.git" must not have a scheme; give host/owner/repository, such as "github.com/acme/api"`},
 		{"origin ending in .git", func(c *config.Config) { c.VCSOrigins = []string{"github.com/acme/api.git"} },
@@ -120,9 +124,76 @@ func TestValidate(t *testing.T) {
 			"alone would trust every project"},
 		{"allow all and projects", func(c *config.Config) { c.AllowAllProjects = true },
 			"allowAllProjects is true but projectIds or vcsOrigins is set too"},
-		{"project claim without projects", func(c *config.Config) {
-			c.ProjectIDs, c.VCSOrigins, c.RequireProjectIDClaim = nil, []string{"github.com/acme/api"}, true
-		}, "requireProjectIdClaim needs projectIds"},
+		{"upper-case organization", func(c *config.Config) {
+			c.OrganizationID, c.IssuerURL = strings.ToUpper(org), ""
+			*c = c.WithDefaults()
+		}, `organizationId "` + strings.ToUpper(org) + `" has upper-case letters, but tokens carry lower-case IDs ` +
+			`and IAM compares them case-sensitively, so it could never match; give "` + org + `"`},
+		{"upper-case project", func(c *config.Config) { c.ProjectIDs = []string{strings.ToUpper(project)} },
+			`projectIds[0] "` + strings.ToUpper(project) + `" has upper-case letters`},
+		{"upper-case user", func(c *config.Config) { c.UserIDs = []string{strings.ToUpper(project)} },
+			`userIds[0] "` + strings.ToUpper(project) + `" has upper-case letters`},
+		{"upper-case issuer scheme", func(c *config.Config) { c.IssuerURL = "HTTPS://oidc.circleci.com/org/" + org },
+			"is not an https URL"},
+		{"upper-case issuer host", func(c *config.Config) { c.IssuerURL = "https://OIDC.circleci.com/org/" + org },
+			`has upper-case letters in its host; IAM's condition keys are the issuer's host and path as written, ` +
+				`so they would not be the keys STS sets; give "https://oidc.circleci.com/org/` + org + `"`},
+		{"branch holding vcs-ref/", func(c *config.Config) { c.Branches = []string{"vcs-ref/main"} },
+			`branches[0] "vcs-ref/main" must not contain vcs-ref/: the trust policy refuses every subject that ` +
+				`holds /vcs-ref/ twice, to stop spoofed refs, so it could never match; rename the branches`},
+		{"tag holding a policy variable", func(c *config.Config) { c.GitTags = []string{"v${aws:username}"} },
+			`gitTags[0] "v${aws:username}" must not contain ${: IAM would read it as a policy variable`},
+		{"pinning unknown", func(c *config.Config) { c.ProjectPinning = "sub" },
+			`projectPinning "sub" is not one of "claim", "subject" and "both"`},
+		{"pinning by claim on a server issuer", func(c *config.Config) {
+			c.IssuerURL, c.ProjectPinning = "https://circleci.acme.internal/org/"+org, "claim"
+		}, `projectPinning "claim" needs STS's oidc.circleci.com/project-id condition key, which only CircleCI ` +
+			`cloud's issuer has, so with issuerUrl "https://circleci.acme.internal/org/` + org + `" no token could ` +
+			`match; set projectPinning: subject`},
+		{"server issuer defaults to subject pinning", func(c *config.Config) {
+			c.IssuerURL, c.ProjectPinning = "https://circleci.acme.internal/org/"+org, ""
+			*c = c.WithDefaults()
+		}, ""},
+		{"rules", func(c *config.Config) {
+			c.ProjectIDs = nil
+			c.Rules = []config.Rule{{ProjectIDs: []string{project}, Branches: []string{"main"}},
+				{VCSOrigins: []string{"github.com/acme/infra"}, GitTags: []string{"v*"}}}
+		}, ""},
+		{"rules and top-level lists", func(c *config.Config) { c.Rules = []config.Rule{{ProjectIDs: []string{project}}} },
+			"rules cannot be set with projectIds, vcsOrigins, branches, gitTags or userIds; move those into a rule, or remove rules"},
+		{"rules and all projects", func(c *config.Config) {
+			c.ProjectIDs, c.AllowAllProjects, c.Rules = nil, true, []config.Rule{{ProjectIDs: []string{project}}}
+		}, "allowAllProjects cannot be set with rules"},
+		{"rule without projects", func(c *config.Config) {
+			c.ProjectIDs, c.Rules = nil, []config.Rule{{ProjectIDs: []string{project}}, {Branches: []string{"main"}}}
+		}, `rules[1].projectIds is empty, and so is rules[1].vcsOrigins: the rule would trust every project in ` +
+			`organization "` + org + `"; add projectIds (find it under Project Settings > Overview) or vcsOrigins to the rule`},
+		{"rule with a bad branch", func(c *config.Config) {
+			c.ProjectIDs, c.Rules = nil, []config.Rule{{ProjectIDs: []string{project}, Branches: []string{"refs/heads/main"}}}
+		}, `rules[0].branches[0] "refs/heads/main" must not start with refs/; give "main"`},
+		{"rule with a bad project", func(c *config.Config) {
+			c.ProjectIDs, c.Rules = nil, []config.Rule{{}, {ProjectIDs: []string{"abc"}}}
+		}, `rules[1].projectIds[0] "abc" is not a UUID`},
+		{"extra condition on a key STS never sets", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{
+				"StringEquals": {"oidc.circleci.com/org/" + org + ":oidc.circleci.com/vcs-ref": {"refs/heads/main"}}}
+		}, `extraConditions.StringEquals["oidc.circleci.com/org/` + org + `:oidc.circleci.com/vcs-ref"] names a key ` +
+			`STS never sets: under oidc.circleci.com/org/` + org + ` it sets only oidc.circleci.com/org/` + org +
+			`:aud, oidc.circleci.com/org/` + org + `:oidc.circleci.com/project-id, oidc.circleci.com/org/` + org +
+			`:sub, so this condition never holds and refuses every token`},
+		{"negated extra condition on a key STS never sets", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{
+				"StringNotEquals": {"oidc.circleci.com/org/" + org + ":oidc.circleci.com/vcs-origin": {"github.com/evil/api"}}}
+		}, "so this condition always holds and restricts nothing"},
+		{"project-id key on a server issuer", func(c *config.Config) {
+			c.IssuerURL, c.ProjectPinning = "https://circleci.acme.internal/org/"+org, "subject"
+			c.ExtraConditions = map[string]map[string][]string{
+				"StringEquals": {"circleci.acme.internal/org/" + org + ":oidc.circleci.com/project-id": {project}}}
+		}, "names a key STS never sets"},
+		{"extra condition widening sub in other case", func(c *config.Config) {
+			c.ExtraConditions = map[string]map[string][]string{
+				"StringLike": {"OIDC.circleci.com/org/" + org + ":SUB": {"org/" + org + "/*"}}}
+		}, "would widen the condition the component builds"},
 		{"unknown operator", func(c *config.Config) {
 			c.ExtraConditions = map[string]map[string][]string{"StringSorta": {"k": {"v"}}}
 		}, `extraConditions "StringSorta" is not an IAM condition operator`},
@@ -179,7 +250,36 @@ func TestValidate(t *testing.T) {
 			for i := 0; i < 21; i++ {
 				c.ManagedPolicyARNs = append(c.ManagedPolicyARNs, "arn:aws:iam::123456789012:policy/p"+strings.Repeat("x", i))
 			}
-		}, "managedPolicyArns has 21 policies; IAM attaches at most 20 to a role"},
+		}, "managedPolicyArns has 21 policies, over managedPoliciesQuota 10"},
+		{"policies over the default quota", func(c *config.Config) {
+			for i := range 11 {
+				c.ManagedPolicyARNs = append(c.ManagedPolicyARNs, "arn:aws:iam::123456789012:policy/p"+strings.Repeat("x", i))
+			}
+		}, "managedPolicyArns has 11 policies, over managedPoliciesQuota 10: IAM would refuse the attachment with " +
+			"LimitExceeded; attach fewer, such as one customer-managed policy that merges them, or raise the account's " +
+			`quota (Service Quotas, "Managed policies per role", at most 20) and set managedPoliciesQuota`},
+		{"policies within a raised quota", func(c *config.Config) {
+			c.ManagedPoliciesQuota = 20
+			for i := range 20 {
+				c.ManagedPolicyARNs = append(c.ManagedPolicyARNs, "arn:aws:iam::123456789012:policy/p"+strings.Repeat("x", i))
+			}
+		}, ""},
+		{"managed policies quota out of range", func(c *config.Config) { c.ManagedPoliciesQuota = 25 },
+			`managedPoliciesQuota "25" is out of range; give your account's managed policies per role quota, from 10, IAM's default, to 20`},
+		{"trust policy quota out of range", func(c *config.Config) { c.TrustPolicyQuota = 10000 },
+			`trustPolicyQuota "10000" is out of range; give your account's role trust policy length quota ` +
+				`(Service Quotas code L-C07B4B0D), from 2048, IAM's default, to 8192`},
+		{"trust policy quota below the default", func(c *config.Config) { c.TrustPolicyQuota = 1024 }, "is out of range"},
+		{"inline policies over their aggregate", func(c *config.Config) {
+			doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"` +
+				strings.Repeat("x", 5040) + `"}]}`
+			c.InlinePolicies = map[string]string{"a": doc, "b": doc}
+		}, "inlinePolicies come to 10270 characters without white space, over the 10240 IAM allows"}, // 2 × (95 + 5040)
+		{"inline policies: white space is not counted", func(c *config.Config) {
+			doc := `{"Version": "2012-10-17",   "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "` +
+				strings.Repeat("x", 5020) + `"}]}` + strings.Repeat(" ", 200)
+			c.InlinePolicies = map[string]string{"a": doc, "b": doc}
+		}, ""},
 		{"inline policy name", func(c *config.Config) {
 			c.InlinePolicies = map[string]string{"de ploy": `{"Statement":[{}]}`}
 		}, `inlinePolicies "de ploy" is not a policy name`},
@@ -236,4 +336,93 @@ func TestAttachmentName(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, config.AttachmentName("ci", tt.arn), tt.arn)
 	}
+}
+
+// projects returns n distinct lower-case project UUIDs.
+func projects(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%08x-0c1d-4a6b-9f3e-1b2c3d4e5f60", i)
+	}
+	return out
+}
+
+func TestTrustPolicySize(t *testing.T) {
+	five := func(pinning string) config.Config {
+		return config.Config{OrganizationID: org, ProjectIDs: projects(5), Branches: []string{"main", "release/*"},
+			VCSOrigins: []string{"github.com/acme/api"}, ProjectPinning: pinning}.WithDefaults()
+	}
+	t.Run("subject pinning overflows the default quota", func(t *testing.T) {
+		c := five("subject")
+		size := trust.Build(c.TrustSpec(c.PlaceholderProviderARN())).Size()
+		require.Greater(t, size, config.DefaultTrustPolicyQuota)
+		err := c.Validate()
+		require.Error(t, err)
+		var errs config.Errors
+		require.ErrorAs(t, err, &errs)
+		require.Len(t, errs, 1)
+		assert.Equal(t, "trustPolicyQuota", errs[0].Field)
+		assert.Equal(t, "2048", errs[0].Value)
+		for _, want := range []string{
+			fmt.Sprintf("is less than the trust policy's %d characters (IAM counts them without white space)", size),
+			"LimitExceeded", "10 sub pattern(s)", "set projectPinning: claim, the compact form",
+			"L-C07B4B0D", "set trustPolicyQuota", "second role",
+		} {
+			assert.Contains(t, errs[0].Problem, want)
+		}
+	})
+	t.Run("a raised quota takes it", func(t *testing.T) {
+		c := five("subject")
+		c.TrustPolicyQuota = 4096
+		assert.NoError(t, c.Validate())
+	})
+	t.Run("the compact form fits", func(t *testing.T) {
+		c := five("claim")
+		assert.NoError(t, c.Validate())
+		assert.Less(t, trust.Build(c.TrustSpec(c.PlaceholderProviderARN())).Size(), config.DefaultTrustPolicyQuota)
+	})
+	t.Run("the compact form's own limit", func(t *testing.T) {
+		c := config.Config{OrganizationID: org, ProjectIDs: projects(100), Branches: []string{"main"}}.WithDefaults()
+		err := c.Validate()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "and 100 project ID(s)")
+		assert.NotContains(t, err.Error(), "set projectPinning: claim", "it is already compact")
+	})
+	t.Run("the placeholder ARN is as long as a real one", func(t *testing.T) {
+		c := five("claim")
+		real := "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
+		assert.Len(t, c.PlaceholderProviderARN(), len(real))
+		c.ExistingProviderARN = real
+		assert.Equal(t, real, c.PlaceholderProviderARN())
+	})
+}
+
+func TestWarnings(t *testing.T) {
+	c := valid()
+	assert.Empty(t, c.Warnings())
+	c.Branches = []string{"main"}
+	require.Len(t, c.Warnings(), 1)
+	assert.Contains(t, c.Warnings()[0], "branches and gitTags are set without vcsOrigins: a build of a forked pull "+
+		"request carries the same ref when secrets are passed to forks; pin the repository with vcsOrigins")
+	c.VCSOrigins = []string{"github.com/acme/api"}
+	assert.Empty(t, c.Warnings())
+
+	c = valid()
+	c.ProjectIDs = nil
+	c.Rules = []config.Rule{{ProjectIDs: []string{project}, VCSOrigins: []string{"github.com/acme/api"}, Branches: []string{"main"}},
+		{ProjectIDs: []string{project}, GitTags: []string{"v*"}}}
+	require.Len(t, c.Warnings(), 1)
+	assert.Contains(t, c.Warnings()[0], "rules[1].branches and rules[1].gitTags are set without rules[1].vcsOrigins")
+}
+
+func TestCheckReusedProvider(t *testing.T) {
+	c := valid()
+	c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
+	assert.NoError(t, c.CheckReusedProvider([]string{org}))
+	c.Audiences = []string{org, "sts.amazonaws.com"}
+	err := c.CheckReusedProvider([]string{org})
+	require.Error(t, err)
+	assert.Equal(t, `circleci-oidc: audiences[1] "sts.amazonaws.com" is not a client ID of the reused provider `+
+		c.ExistingProviderARN+`, so STS would refuse every token with that aud; add it to the provider's client IDs `+
+		`(aws iam add-client-id-to-open-id-connect-provider) or remove it from audiences`, err.Error())
 }

@@ -28,6 +28,8 @@ func FuzzValidate(f *testing.F) {
 			Thumbprints:        []string{thumb},
 			MaxSessionDuration: duration,
 			ExtraConditions:    map[string]map[string][]string{branch: {origin: {project}}},
+			Rules:              []config.Rule{{ProjectIDs: []string{project}, GitTags: []string{branch}}},
+			ProjectPinning:     path,
 		}.WithDefaults()
 		err := c.Validate()
 		if err == nil {
@@ -43,6 +45,7 @@ func FuzzValidate(f *testing.F) {
 			}
 		}
 		_ = config.AttachmentName("ci", policyARN)
-		_ = c.Scope().Subjects()
+		_ = c.Scope(c.TopLevelRule()).Subjects()
+		_ = c.Warnings()
 	})
 }

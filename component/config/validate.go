@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -15,7 +16,7 @@ import (
 )
 
 var (
-	uuidRE          = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	uuidRE          = regexp.MustCompile(`^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	roleNameRE      = regexp.MustCompile(`^[\w+=,.@-]+$`)
 	policyNameRE    = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
 	pathRE          = regexp.MustCompile(`^/([\x21-\x7E]*/)?$`)
@@ -30,6 +31,7 @@ var (
 )
 
 const (
+	lowerCase   = "has upper-case letters, but tokens carry lower-case IDs and IAM compares them case-sensitively, so it could never match; give %q"
 	findOrg     = "find it under Organization Settings > Overview"
 	findProject = "find it under Project Settings > Overview"
 	findUser    = "it is the part after user/ in a job token's sub claim"
@@ -46,22 +48,38 @@ func (c Config) Validate() error {
 	return p.err()
 }
 
+// issuerOrg returns the organization a CircleCI cloud issuer URL names, or "".
+func issuerOrg(issuerURL string) string {
+	if m := circleciIssuer.FindStringSubmatch(issuerURL); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 func (c Config) validateIdentity(p *problems) {
 	switch {
 	case c.OrganizationID == "":
 		p.add("organizationId", "", "is required; %s", findOrg)
 	case !uuidRE.MatchString(c.OrganizationID):
 		p.add("organizationId", c.OrganizationID, "is not a UUID; %s", findOrg)
+	case c.OrganizationID != strings.ToLower(c.OrganizationID):
+		p.add("organizationId", c.OrganizationID, lowerCase, strings.ToLower(c.OrganizationID))
 	}
 
-	if u, err := url.Parse(c.IssuerURL); err != nil || u.Scheme != "https" || u.Host == "" ||
-		u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(c.IssuerURL, "/") {
+	u, err := url.Parse(c.IssuerURL)
+	switch {
+	case err != nil || !strings.HasPrefix(c.IssuerURL, "https://") || u.Host == "" ||
+		u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(c.IssuerURL, "/"):
 		p.add("issuerUrl", c.IssuerURL, "is not an https URL without query, fragment or trailing slash; "+
 			"leave it unset for CircleCI cloud (%s), or give your CircleCI server's issuer",
 			trust.DefaultIssuerURL("<organizationId>"))
-	} else if m := circleciIssuer.FindStringSubmatch(c.IssuerURL); m != nil && m[1] != c.OrganizationID {
+	case u.Host != strings.ToLower(u.Host):
+		p.add("issuerUrl", c.IssuerURL, "has upper-case letters in its host; IAM's condition keys are the issuer's "+
+			"host and path as written, so they would not be the keys STS sets; give %q",
+			"https://"+strings.ToLower(u.Host)+u.EscapedPath())
+	case issuerOrg(c.IssuerURL) != "" && issuerOrg(c.IssuerURL) != c.OrganizationID:
 		p.add("issuerUrl", c.IssuerURL, "names organization %q but organizationId is %q; leave issuerUrl unset "+
-			"or make the two agree", m[1], c.OrganizationID)
+			"or make the two agree", issuerOrg(c.IssuerURL), c.OrganizationID)
 	}
 
 	if len(c.Audiences) > MaxAudiences {
@@ -88,72 +106,124 @@ func repeats(p *problems, field string, i int, v string, seen map[string]int) {
 }
 
 func (c Config) validateScope(p *problems) {
-	uuids := func(field string, ids []string, where string) {
-		seen := map[string]int{}
-		for i, id := range ids {
-			if !uuidRE.MatchString(id) {
-				p.add(index(field, i), id, "is not a UUID; %s", where)
-				continue
-			}
-			repeats(p, field, i, id, seen)
+	if len(c.Rules) == 0 {
+		c.validateRule(p, "", c.TopLevelRule(), c.AllowAllProjects)
+	} else {
+		if c.TopLevelRule().NarrowsAnything() {
+			p.add("rules", "", "cannot be set with projectIds, vcsOrigins, branches, gitTags or userIds; "+
+				"move those into a rule, or remove rules")
+		}
+		if c.AllowAllProjects {
+			p.add("allowAllProjects", "", "cannot be set with rules, each of which names its projects or "+
+				"vcsOrigins; remove allowAllProjects")
+		}
+		for i, r := range c.Rules {
+			c.validateRule(p, fmt.Sprintf("rules[%d].", i), r, false)
 		}
 	}
-	uuids("projectIds", c.ProjectIDs, findProject)
-	uuids("userIds", c.UserIDs, findUser)
-	refs := func(field, prefix, example string, names []string) {
-		for i, n := range names {
-			switch {
-			case strings.TrimSpace(n) == "":
-				p.add(index(field, i), n, "is empty; give a name or pattern such as %s", example)
-			case strings.HasPrefix(n, "refs/"):
-				p.add(index(field, i), n, "must not start with refs/; give %q", strings.TrimPrefix(n, prefix))
-			case strings.ContainsAny(n, refUnsafeChars) || strings.Contains(n, "/vcs-ref/") || strings.Contains(n, ".."):
-				p.add(index(field, i), n, "is not a git ref name; give a name or pattern such as %s", example)
-			}
-		}
-	}
-	refs("branches", "refs/heads/", `"main" or "release/*"`, c.Branches)
-	refs("gitTags", "refs/tags/", `"v*"`, c.GitTags)
-	for i, o := range c.VCSOrigins {
-		switch {
-		case strings.Contains(o, "://"):
-			p.add(index("vcsOrigins", i), o, "must not have a scheme; give host/owner/repository, such as %q",
-				strings.TrimSuffix(o[strings.Index(o, "://")+3:], ".git"))
-		case strings.HasSuffix(o, ".git"):
-			p.add(index("vcsOrigins", i), o, "must not end in .git; give %q", strings.TrimSuffix(o, ".git"))
-		case !vcsOriginRE.MatchString(o):
-			p.add(index("vcsOrigins", i), o, "is not host/owner/repository, such as github.com/acme/api")
-		}
-	}
-
-	narrowsProject := len(c.ProjectIDs) > 0 || len(c.VCSOrigins) > 0
-	switch {
-	case c.AllowAllProjects && narrowsProject:
-		p.add("allowAllProjects", "", "is true but projectIds or vcsOrigins is set too; remove allowAllProjects "+
-			"to trust only those, or remove them to trust the whole organization")
-	case !c.AllowAllProjects && !narrowsProject && (len(c.Branches) > 0 || len(c.GitTags) > 0 || len(c.UserIDs) > 0):
-		p.add("projectIds", "", "is empty, so branches, gitTags and userIds alone would trust every project in "+
-			"organization %q; add projectIds (%s) or vcsOrigins, or set allowAllProjects: true to mean it",
-			c.OrganizationID, findProject)
-	case !c.AllowAllProjects && !narrowsProject:
-		p.add("projectIds", "", "is empty: no trust scope is set; add projectIds (%s) or vcsOrigins, "+
-			"or set allowAllProjects: true to trust every project in organization %q", findProject, c.OrganizationID)
-	}
-	if c.RequireProjectIDClaim && len(c.ProjectIDs) == 0 {
-		p.add("requireProjectIdClaim", "", "needs projectIds to compare the project-id claim with; add projectIds "+
-			"or remove requireProjectIdClaim")
-	}
+	c.validatePinning(p)
 	c.validateExtraConditions(p)
 }
 
+// validateRule checks one scope: the top-level inputs (prefix "") or one rule
+// (prefix "rules[i].").
+func (c Config) validateRule(p *problems, prefix string, r Rule, allowAll bool) {
+	uuids := func(field string, ids []string, where string) {
+		seen := map[string]int{}
+		for i, id := range ids {
+			switch {
+			case !uuidRE.MatchString(id):
+				p.add(index(prefix+field, i), id, "is not a UUID; %s", where)
+				continue
+			case id != strings.ToLower(id):
+				p.add(index(prefix+field, i), id, lowerCase, strings.ToLower(id))
+			}
+			repeats(p, prefix+field, i, id, seen)
+		}
+	}
+	uuids("projectIds", r.ProjectIDs, findProject)
+	uuids("userIds", r.UserIDs, findUser)
+	refs := func(field, refPrefix, example string, names []string) {
+		for i, n := range names {
+			f := index(prefix+field, i)
+			switch {
+			case strings.TrimSpace(n) == "":
+				p.add(f, n, "is empty; give a name or pattern such as %s", example)
+			case strings.HasPrefix(n, "refs/"):
+				p.add(f, n, "must not start with refs/; give %q", strings.TrimPrefix(n, refPrefix))
+			case strings.Contains(n, "vcs-ref/"):
+				p.add(f, n, "must not contain vcs-ref/: the trust policy refuses every subject that holds "+
+					"/vcs-ref/ twice, to stop spoofed refs, so it could never match; rename the %s", field)
+			case strings.Contains(n, "${"):
+				p.add(f, n, "must not contain ${: IAM would read it as a policy variable; give a name or "+
+					"pattern such as %s", example)
+			case strings.ContainsAny(n, refUnsafeChars) || strings.Contains(n, ".."):
+				p.add(f, n, "is not a git ref name; give a name or pattern such as %s", example)
+			}
+		}
+	}
+	refs("branches", "refs/heads/", `"main" or "release/*"`, r.Branches)
+	refs("gitTags", "refs/tags/", `"v*"`, r.GitTags)
+	for i, o := range r.VCSOrigins {
+		f := index(prefix+"vcsOrigins", i)
+		switch {
+		case strings.Contains(o, "://"):
+			p.add(f, o, "must not have a scheme; give host/owner/repository, such as %q",
+				strings.TrimSuffix(o[strings.Index(o, "://")+3:], ".git"))
+		case strings.HasSuffix(o, ".git"):
+			p.add(f, o, "must not end in .git; give %q", strings.TrimSuffix(o, ".git"))
+		case !vcsOriginRE.MatchString(o):
+			p.add(f, o, "is not host/owner/repository, such as github.com/acme/api")
+		}
+	}
+
+	narrowsProject := len(r.ProjectIDs) > 0 || len(r.VCSOrigins) > 0
+	switch {
+	case allowAll && narrowsProject:
+		p.add("allowAllProjects", "", "is true but projectIds or vcsOrigins is set too; remove allowAllProjects "+
+			"to trust only those, or remove them to trust the whole organization")
+	case prefix != "" && !narrowsProject:
+		p.add(prefix+"projectIds", "", "is empty, and so is %svcsOrigins: the rule would trust every project "+
+			"in organization %q; add projectIds (%s) or vcsOrigins to the rule", prefix, c.OrganizationID, findProject)
+	case !allowAll && !narrowsProject && (len(r.Branches) > 0 || len(r.GitTags) > 0 || len(r.UserIDs) > 0):
+		p.add("projectIds", "", "is empty, so branches, gitTags and userIds alone would trust every project in "+
+			"organization %q; add projectIds (%s) or vcsOrigins, or set allowAllProjects: true to mean it",
+			c.OrganizationID, findProject)
+	case !allowAll && !narrowsProject:
+		p.add("projectIds", "", "is empty: no trust scope is set; add projectIds (%s) or vcsOrigins, "+
+			"or set allowAllProjects: true to trust every project in organization %q", findProject, c.OrganizationID)
+	}
+}
+
+// validatePinning checks projectPinning against the issuer: only CircleCI
+// cloud's issuer has the project-id condition key.
+func (c Config) validatePinning(p *problems) {
+	pin := trust.Pinning(c.ProjectPinning)
+	switch {
+	case !slices.Contains(trust.Pinnings, pin):
+		p.add("projectPinning", c.ProjectPinning, "is not one of %q, %q and %q", trust.PinClaim, trust.PinSubject,
+			trust.PinBoth)
+	case pin != trust.PinSubject && c.IssuerURL != "" && !circleciIssuer.MatchString(c.IssuerURL):
+		p.add("projectPinning", c.ProjectPinning, "needs STS's %s condition key, which only CircleCI cloud's "+
+			"issuer has, so with issuerUrl %q no token could match; set projectPinning: %s",
+			trust.ProjectIDClaim, c.IssuerURL, trust.PinSubject)
+	}
+}
+
 func (c Config) validateExtraConditions(p *problems) {
-	ours := map[string]bool{}
+	// IAM matches condition key names case-insensitively.
+	prefix, ours := "", map[string]bool{}
+	stsKeys := map[string]bool{}
 	if c.IssuerURL != "" {
-		k := trust.IssuerKey(c.IssuerURL)
-		ours[trust.StringEquals+" "+k+":aud"] = true
-		ours[trust.StringLike+" "+k+":sub"] = true
-		ours[trust.StringNotLike+" "+k+":sub"] = true
-		ours[trust.StringEquals+" "+k+":"+trust.ProjectIDClaim] = true
+		prefix = strings.ToLower(trust.IssuerKey(c.IssuerURL)) + ":"
+		ours[trust.StringEquals+" "+prefix+"aud"] = true
+		ours[trust.StringLike+" "+prefix+"sub"] = true
+		ours[trust.StringNotLike+" "+prefix+"sub"] = true
+		stsKeys[prefix+"aud"], stsKeys[prefix+"sub"] = true, true
+		if circleciIssuer.MatchString(c.IssuerURL) {
+			ours[trust.StringEquals+" "+prefix+trust.ProjectIDClaim] = true
+			stsKeys[prefix+trust.ProjectIDClaim] = true
+		}
 	}
 	for _, op := range slices.Sorted(maps.Keys(c.ExtraConditions)) {
 		keys := c.ExtraConditions[op]
@@ -163,16 +233,33 @@ func (c Config) validateExtraConditions(p *problems) {
 		}
 		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			field := fmt.Sprintf("extraConditions.%s[%q]", op, k)
+			lower := strings.ToLower(k)
 			switch {
 			case k == "":
 				p.add(fmt.Sprintf("extraConditions.%s", op), "", "has an empty condition key")
-			case ours[op+" "+k]:
+			case ours[op+" "+lower]:
 				p.add(field, "", "would widen the condition the component builds from audiences, projectIds, "+
 					"branches, gitTags, vcsOrigins and userIds; set those instead")
+			case prefix != "" && strings.HasPrefix(lower, prefix) && !stsKeys[lower]:
+				p.add(field, "", "names a key STS never sets: under %s it sets only %s, so this condition %s; "+
+					"limit branches, tags and repositories with branches, gitTags and vcsOrigins instead",
+					strings.TrimSuffix(prefix, ":"), strings.Join(slices.Sorted(maps.Keys(stsKeys)), ", "),
+					neverOrAlways(op))
 			case len(keys[k]) == 0:
 				p.add(field, "", "has no values; give at least one or remove the key")
 			}
 		}
+	}
+}
+
+// neverOrAlways says what a condition on a missing key does under op.
+func neverOrAlways(op string) string {
+	switch {
+	case strings.HasPrefix(op, "ForAllValues:") || strings.HasSuffix(op, "IfExists") ||
+		strings.Contains(op, "Not") || op == "Null":
+		return "always holds and restricts nothing"
+	default:
+		return "never holds and refuses every token"
 	}
 }
 
@@ -261,9 +348,7 @@ func (c Config) validateRole(p *problems) {
 			p.add(key("tags", k), "", "is longer than the 256 characters IAM allows")
 		}
 	}
-	if len(c.ManagedPolicyARNs) > MaxManagedPolicies {
-		p.add("managedPolicyArns", "", "has %d policies; IAM attaches at most %d to a role", len(c.ManagedPolicyARNs), MaxManagedPolicies)
-	}
+	c.validateQuotas(p)
 	seen := map[string]int{}
 	for i, arn := range c.ManagedPolicyARNs {
 		if !policyARNRE.MatchString(arn) {
@@ -283,6 +368,90 @@ func (c Config) validateRole(p *problems) {
 	}
 }
 
+// validateQuotas checks the quota inputs and the IAM quotas that the known
+// values would exceed: managed policies per role, the inline policies'
+// aggregate size and the trust policy's length.
+func (c Config) validateQuotas(p *problems) {
+	validQuotas := true
+	if q := c.TrustPolicyQuota; q < DefaultTrustPolicyQuota || q > MaxTrustPolicyQuota {
+		validQuotas = false
+		p.add("trustPolicyQuota", fmt.Sprint(q), "is out of range; give your account's role trust policy length "+
+			"quota (Service Quotas code L-C07B4B0D), from %d, IAM's default, to %d", DefaultTrustPolicyQuota,
+			MaxTrustPolicyQuota)
+	}
+	if q := c.ManagedPoliciesQuota; q < DefaultManagedPoliciesQuota || q > MaxManagedPolicies {
+		validQuotas = false
+		p.add("managedPoliciesQuota", fmt.Sprint(q), "is out of range; give your account's managed policies per "+
+			"role quota, from %d, IAM's default, to %d", DefaultManagedPoliciesQuota, MaxManagedPolicies)
+	}
+	if n := len(c.ManagedPolicyARNs); validQuotas && n > c.ManagedPoliciesQuota {
+		p.add("managedPolicyArns", "", "has %d policies, over managedPoliciesQuota %d: IAM would refuse the "+
+			"attachment with LimitExceeded; attach fewer, such as one customer-managed policy that merges them, or "+
+			"raise the account's quota (Service Quotas, \"Managed policies per role\", at most %d) and set "+
+			"managedPoliciesQuota", n, c.ManagedPoliciesQuota, MaxManagedPolicies)
+	}
+	total := 0
+	for _, doc := range c.InlinePolicies {
+		total += PolicySize(doc)
+	}
+	if total > MaxInlinePoliciesSize {
+		p.add("inlinePolicies", "", "come to %d characters without white space, over the %d IAM allows for a "+
+			"role's inline policies together; move some into managedPolicyArns as customer-managed policies",
+			total, MaxInlinePoliciesSize)
+	}
+	if validQuotas && c.OrganizationID != "" && c.IssuerURL != "" {
+		if e := c.TrustPolicyProblem(trust.Build(c.TrustSpec(c.PlaceholderProviderARN()))); e != nil {
+			p.list = append(p.list, e)
+		}
+	}
+}
+
+// PolicySize returns a JSON policy's length as IAM counts it against its
+// quotas: characters without the white space between JSON tokens. A document
+// that is not JSON counts as it is.
+func PolicySize(doc string) int {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(doc)); err != nil {
+		return utf8.RuneCountInString(doc)
+	}
+	return utf8.RuneCount(buf.Bytes())
+}
+
+// TrustPolicyProblem returns the problem with a trust policy that is longer
+// than trustPolicyQuota, saying what makes it long and how to shorten it, or
+// nil.
+func (c Config) TrustPolicyProblem(doc trust.Document) *FieldError {
+	size := doc.Size()
+	if size <= c.TrustPolicyQuota {
+		return nil
+	}
+	key := trust.IssuerKey(c.IssuerURL)
+	subjects, projects := 0, 0
+	for _, st := range doc.Statement {
+		subjects += len(st.Condition[trust.StringLike][key+":sub"])
+		projects += len(st.Condition[trust.StringEquals][key+":"+trust.ProjectIDClaim])
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "is less than the trust policy's %d characters (IAM counts them without white space), so IAM "+
+		"would refuse the role with LimitExceeded. The policy has %d statement(s), %d sub pattern(s), one per "+
+		"project × user × repository × branch or tag", size, len(doc.Statement), subjects)
+	if trust.Pinning(c.ProjectPinning) == trust.PinClaim {
+		b.WriteString(" without the project, which the project-id key pins")
+	}
+	if projects > 0 {
+		fmt.Fprintf(&b, ", and %d project ID(s)", projects)
+	}
+	b.WriteString(". To shorten it: ")
+	if trust.Pinning(c.ProjectPinning) != trust.PinClaim && circleciIssuer.MatchString(c.IssuerURL) {
+		b.WriteString("set projectPinning: claim, the compact form; ")
+	}
+	fmt.Fprintf(&b, "use fewer branches, gitTags, vcsOrigins or userIds, or patterns such as release/*; or give "+
+		"some jobs a second role; or raise the account's quota (Service Quotas code L-C07B4B0D, \"Role trust "+
+		"policy length\"; check its value in your account, %d at most) and set trustPolicyQuota to it",
+		MaxTrustPolicyQuota)
+	return &FieldError{Field: "trustPolicyQuota", Value: fmt.Sprint(c.TrustPolicyQuota), Problem: b.String()}
+}
+
 // policyProblem says what is wrong with a permissions policy document, or "".
 func policyProblem(doc string) string {
 	var d struct {
@@ -299,4 +468,41 @@ func policyProblem(doc string) string {
 		return fmt.Sprintf("has Version %q; use %q", d.Version, trust.PolicyVersion)
 	}
 	return ""
+}
+
+// Warnings returns what is allowed but weak: branch or tag limits without a
+// repository, which a build of a forked pull request can meet.
+func (c Config) Warnings() []string {
+	rules, prefix := c.Rules, "rules[%d]."
+	if len(rules) == 0 {
+		rules, prefix = []Rule{c.TopLevelRule()}, ""
+	}
+	var out []string
+	for i, r := range rules {
+		if (len(r.Branches) > 0 || len(r.GitTags) > 0) && len(r.VCSOrigins) == 0 {
+			p := prefix
+			if p != "" {
+				p = fmt.Sprintf(prefix, i)
+			}
+			out = append(out, fmt.Sprintf("circleci-oidc: %[1]sbranches and %[1]sgitTags are set without "+
+				"%[1]svcsOrigins: a build of a forked pull request carries the same ref when secrets are passed to "+
+				"forks; pin the repository with %[1]svcsOrigins", p))
+		}
+	}
+	return out
+}
+
+// CheckReusedProvider checks the audiences against the client IDs of the
+// reused provider: STS refuses a token whose aud is not one of them before
+// it reads the trust policy.
+func (c Config) CheckReusedProvider(clientIDs []string) error {
+	var p problems
+	for i, a := range c.Audiences {
+		if !slices.Contains(clientIDs, a) {
+			p.add(index("audiences", i), a, "is not a client ID of the reused provider %s, so STS would refuse "+
+				"every token with that aud; add it to the provider's client IDs (aws iam "+
+				"add-client-id-to-open-id-connect-provider) or remove it from audiences", c.ExistingProviderARN)
+		}
+	}
+	return p.err()
 }

@@ -20,8 +20,8 @@ func BenchmarkBuild(b *testing.B) {
 	for _, n := range []int{1, 10, 100} {
 		spec := trust.Spec{
 			ProviderARN: providerARN(org), IssuerURL: issuer(org), Audiences: []string{org},
-			Scope:                 trust.Scope{OrganizationID: org, ProjectIDs: uuids(n), Branches: []string{"main", "release/*"}},
-			RequireProjectIDClaim: true,
+			Scope:          trust.Scope{OrganizationID: org, ProjectIDs: uuids(n), Branches: []string{"main", "release/*"}},
+			ProjectPinning: trust.PinClaim,
 		}
 		b.Run(fmt.Sprintf("projects=%d", n), func(b *testing.B) {
 			b.ReportAllocs()

@@ -57,7 +57,7 @@ func TestEvaluateClaimsTable(t *testing.T) {
 		s.Audiences = []string{"sts.amazonaws.com"}
 	})
 	projectClaim := policy(trust.Scope{ProjectIDs: []string{project}}, func(s *trust.Spec) {
-		s.RequireProjectIDClaim = true
+		s.ProjectPinning = trust.PinBoth
 	})
 
 	main := "refs/heads/main"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"unicode/utf8"
 )
 
 // Action is the STS action a CircleCI job performs with its OIDC token.
@@ -76,45 +77,87 @@ type Spec struct {
 	IssuerURL string
 	// Audiences are the accepted aud values.
 	Audiences []string
-	// Scope limits the accepted sub values.
+	// Scope limits the accepted sub values when Rules is empty.
 	Scope Scope
-	// RequireProjectIDClaim adds a StringEquals condition on the project-id claim.
-	RequireProjectIDClaim bool
+	// Rules, when given, replace Scope: one statement each, which IAM ORs.
+	Rules []Scope
+	// ProjectPinning says where projects are pinned; the zero value is
+	// PinSubject.
+	ProjectPinning Pinning
 	// Extra conditions are added as they are; they must not touch the aud and sub
 	// keys this package sets (config validation refuses that).
 	Extra Conditions
 }
 
+// Pinning says how a trust policy pins CircleCI projects.
+type Pinning string
+
+// The ways to pin projects.
+const (
+	// PinSubject writes each project into the sub patterns: it works with any
+	// issuer, and the policy grows as projects × users × origins × refs.
+	PinSubject Pinning = "subject"
+	// PinClaim tests STS's project-id key with StringEquals and writes the sub
+	// patterns with AnyUUID for the project, so the policy grows as projects +
+	// users × origins × refs. Only CircleCI cloud's issuer has the key.
+	PinClaim Pinning = "claim"
+	// PinBoth does both.
+	PinBoth Pinning = "both"
+)
+
+// Pinnings lists the valid Pinning values.
+var Pinnings = []Pinning{PinClaim, PinSubject, PinBoth}
+
+// Scopes returns the scopes of the policy's statements: the rules, or the
+// one scope.
+func (spec Spec) Scopes() []Scope {
+	if len(spec.Rules) > 0 {
+		return spec.Rules
+	}
+	return []Scope{spec.Scope}
+}
+
 // Build returns the trust policy for spec: one Allow statement for
-// sts:AssumeRoleWithWebIdentity by the provider, with aud pinned by
-// StringEquals and sub by StringLike.
+// sts:AssumeRoleWithWebIdentity by the provider per scope, with aud pinned by
+// StringEquals, sub by StringLike and, with PinClaim or PinBoth, the project
+// by StringEquals on the project-id key.
 func Build(spec Spec) Document {
 	key := IssuerKey(spec.IssuerURL)
-	cond := Conditions{
-		StringEquals: {key + ":aud": sortedUnique(spec.Audiences)},
-		StringLike:   {key + ":sub": spec.Scope.Subjects()},
-	}
-	if spec.Scope.PinsRef() {
-		cond.add(StringNotLike, key+":sub", RefSpoofGuard)
-	}
-	if spec.RequireProjectIDClaim {
-		cond.add(StringEquals, key+":"+ProjectIDClaim, spec.Scope.ProjectIDs...)
-	}
-	for op, keys := range spec.Extra {
-		for k, vs := range keys {
-			cond.add(op, k, vs...)
+	scopes := spec.Scopes()
+	doc := Document{Version: PolicyVersion}
+	for i, scope := range scopes {
+		subjects := scope
+		if spec.ProjectPinning == PinClaim {
+			subjects.ProjectIDs = nil
 		}
-	}
-	return Document{
-		Version: PolicyVersion,
-		Statement: []Statement{{
-			Sid:       "CircleCIOIDC",
+		cond := Conditions{
+			StringEquals: {key + ":aud": sortedUnique(spec.Audiences)},
+			StringLike:   {key + ":sub": subjects.Subjects()},
+		}
+		if scope.PinsRef() {
+			cond.add(StringNotLike, key+":sub", RefSpoofGuard)
+		}
+		if (spec.ProjectPinning == PinClaim || spec.ProjectPinning == PinBoth) && len(scope.ProjectIDs) > 0 {
+			cond.add(StringEquals, key+":"+ProjectIDClaim, scope.ProjectIDs...)
+		}
+		for op, keys := range spec.Extra {
+			for k, vs := range keys {
+				cond.add(op, k, vs...)
+			}
+		}
+		sid := "CircleCIOIDC"
+		if len(spec.Rules) > 0 {
+			sid = fmt.Sprintf("CircleCIOIDCRule%d", i)
+		}
+		doc.Statement = append(doc.Statement, Statement{
+			Sid:       sid,
 			Effect:    "Allow",
 			Principal: Principal{Federated: StringList{spec.ProviderARN}},
 			Action:    StringList{Action},
 			Condition: cond,
-		}},
+		})
 	}
+	return doc
 }
 
 func (c Conditions) add(op, key string, values ...string) {
@@ -122,6 +165,17 @@ func (c Conditions) add(op, key string, values ...string) {
 		c[op] = map[string]StringList{}
 	}
 	c[op][key] = sortedUnique(append(c[op][key], values...))
+}
+
+// Size returns the document's length as IAM counts it against the role trust
+// policy quota: characters, without the white space between JSON tokens.
+// White space inside values is counted, which can only overstate the size.
+func (d Document) Size() int {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, []byte(d.JSON())); err != nil {
+		panic(err) // JSON returns valid JSON
+	}
+	return utf8.RuneCount(buf.Bytes())
 }
 
 // JSON returns the document as indented JSON with a stable key order:

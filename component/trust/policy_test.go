@@ -67,7 +67,7 @@ func TestBuildPinsAudAndSub(t *testing.T) {
 
 func TestJSONIsStableAndRoundTrips(t *testing.T) {
 	build := func(projects ...string) trust.Document {
-		return policy(trust.Scope{ProjectIDs: projects}, func(s *trust.Spec) { s.RequireProjectIDClaim = true })
+		return policy(trust.Scope{ProjectIDs: projects}, func(s *trust.Spec) { s.ProjectPinning = trust.PinBoth })
 	}
 	a, b := build(project, other), build(other, project)
 	assert.Equal(t, a.JSON(), b.JSON(), "input order must not change the policy")

@@ -6,8 +6,10 @@
 package stack
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumiconfig "github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -64,7 +66,10 @@ func loadArgs(cfg *pulumiconfig.Config) (component.CircleCIOIDCArgs, error) {
 		ManagedPolicyArns:     pulumi.ToStringArray(plain[[]string](&r, "managedPolicyArns")),
 		InlinePolicies:        pulumi.ToStringMap(plain[map[string]string](&r, "inlinePolicies")),
 		AllowAllProjects:      plain[bool](&r, "allowAllProjects"),
-		RequireProjectIdClaim: plain[bool](&r, "requireProjectIdClaim"),
+		Rules:                 strict[[]component.Rule](&r, "rules"),
+		ProjectPinning:        r.cfg.Get("projectPinning"),
+		TrustPolicyQuota:      plain[int](&r, "trustPolicyQuota"),
+		ManagedPoliciesQuota:  plain[int](&r, "managedPoliciesQuota"),
 		ExtraConditions:       plain[map[string]map[string][]string](&r, "extraConditions"),
 		Thumbprints:           plain[[]string](&r, "thumbprints"),
 		AdditionalThumbprints: plain[[]string](&r, "additionalThumbprints"),
@@ -96,6 +101,22 @@ type reader struct {
 func plain[T any](r *reader, key string) T {
 	var v T
 	if err := r.cfg.GetObject(key, &v); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("config %s: %w", configKey(key), err))
+	}
+	return v
+}
+
+// strict returns the value of a structured key whose objects must have no
+// key the Go type lacks, so that a misspelt field is an error, not ignored.
+func strict[T any](r *reader, key string) T {
+	var v T
+	raw := r.cfg.Get(key)
+	if raw == "" {
+		return v
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
 		r.errs = append(r.errs, fmt.Errorf("config %s: %w", configKey(key), err))
 	}
 	return v

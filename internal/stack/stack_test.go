@@ -77,7 +77,7 @@ func TestDevStack(t *testing.T) {
 	require.NoError(t, err)
 	key := "oidc.circleci.com/org/11111111-1111-4111-8111-111111111111"
 	cond := doc.Statement[0].Condition
-	assert.Len(t, cond["StringLike"][key+":sub"], 8, "2 projects x 2 origins x 2 branches")
+	assert.Len(t, cond["StringLike"][key+":sub"], 4, "2 origins x 2 branches: the project-id key pins the projects")
 	assert.Len(t, cond["StringEquals"][key+":"+trust.ProjectIDClaim], 2)
 
 	allowed := trust.Claims{
@@ -190,6 +190,7 @@ func TestEveryKeyReachesTheArgs(t *testing.T) {
 		env[Project+":"+k] = values[v.Type]
 	}
 	env[Project+":extraConditions"] = `{"StringEquals":{"k":["set"]}}`
+	env[Project+":rules"] = `[{"projectIds":["set"]}]`
 	b, err := json.Marshal(env)
 	require.NoError(t, err)
 	t.Setenv(pulumi.EnvConfig, string(b))

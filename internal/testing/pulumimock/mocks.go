@@ -19,6 +19,9 @@ const Account = "123456789012"
 // GetCertificate is pulumi-tls's getCertificate token.
 const GetCertificate = "tls:index/getCertificate:getCertificate"
 
+// GetOpenIDConnectProvider is pulumi-aws's iam.getOpenIdConnectProvider token.
+const GetOpenIDConnectProvider = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
+
 // Fingerprints of RealisticChain.
 const (
 	RootSHA1         = "0000000000000000000000000000000000000001"
@@ -50,6 +53,9 @@ type Resource struct {
 type Mocks struct {
 	// Chain answers getCertificate; nil means RealisticChain.
 	Chain []Cert
+	// ClientIDs answers getOpenIdConnectProvider by provider ARN. A provider
+	// not in it has one client ID, the organization ID its URL ends with.
+	ClientIDs map[string][]string
 
 	mu        sync.Mutex
 	resources []Resource
@@ -110,7 +116,25 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.calls = append(m.calls, args)
 	m.mu.Unlock()
-	if args.Token != GetCertificate {
+	switch args.Token {
+	case GetCertificate:
+	case GetOpenIDConnectProvider:
+		arn := args.Args["arn"].StringValue()
+		ids, ok := m.ClientIDs[arn]
+		if !ok {
+			ids = []string{arn[strings.LastIndex(arn, "/")+1:]}
+		}
+		list := make([]resource.PropertyValue, len(ids))
+		for i, id := range ids {
+			list[i] = resource.NewProperty(id)
+		}
+		return resource.PropertyMap{
+			"arn":           resource.NewProperty(arn),
+			"id":            resource.NewProperty(arn),
+			"clientIdLists": resource.NewProperty(list),
+			"url":           resource.NewProperty(arn[strings.Index(arn, "/")+1:]),
+		}, nil
+	default:
 		return nil, fmt.Errorf("pulumimock: unexpected invoke %s", args.Token)
 	}
 	chain := m.Chain

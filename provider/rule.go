@@ -1,0 +1,46 @@
+package provider
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
+)
+
+// ruleToken is the schema type of component.Rule.
+const ruleToken = "circleci-oidc:index:Rule"
+
+// ruleDescription describes component.Rule in the schema.
+const ruleDescription = "One group of CircleCI jobs that may assume the role: one statement of its trust policy. " +
+	"Each rule must set `projectIds` or `vcsOrigins`."
+
+// describeRule gives the schema's Rule type the descriptions of the
+// component's inputs of the same names. infer reads descriptions from an
+// Annotate method, which component.Rule cannot have without importing
+// pulumi-go-provider into the component.
+func describeRule(raw string) (string, error) {
+	var pkg schema.PackageSpec
+	if err := json.Unmarshal([]byte(raw), &pkg); err != nil {
+		return "", err
+	}
+	rule, ok := pkg.Types[ruleToken]
+	if !ok {
+		return "", fmt.Errorf("provider: the schema has no type %s", ruleToken)
+	}
+	inputs := pkg.Resources[component.TypeToken].InputProperties
+	rule.Description = ruleDescription
+	for name, prop := range rule.Properties {
+		in, ok := inputs[name]
+		if !ok {
+			return "", fmt.Errorf("provider: %s.%s is no input of %s to take a description from",
+				ruleToken, name, component.TypeToken)
+		}
+		prop.Description = in.Description
+		rule.Properties[name] = prop
+	}
+	pkg.Types[ruleToken] = rule
+	out, err := json.Marshal(pkg)
+	return string(out), err
+}
