@@ -34,9 +34,9 @@ type CircleCIOIDCArgs struct {
 	UserIds pulumi.StringArrayInput `pulumi:"userIds,optional"`
 	// Trust every project of the organization. Must be set on purpose; conflicts with `projectIds` and `vcsOrigins`.
 	AllowAllProjects bool `pulumi:"allowAllProjects,optional"`
-	// One trust statement per rule, each with its own projectIds, vcsOrigins, branches, gitTags and userIds, as
-	// the top-level inputs have: the API deploys from `main`, infra from `release/*`. Instead of the top-level
-	// lists.
+	// Groups of CircleCI jobs with their own limits, each with its own projectIds, vcsOrigins, branches, gitTags and
+	// userIds, as the top-level inputs have: the API deploys from `main`, infra from `release/*`. A job that any
+	// rule accepts may assume the role. Instead of the top-level lists.
 	Rules []Rule `pulumi:"rules,optional"`
 	// How the trust policy pins projects: `claim` tests STS's `oidc.circleci.com/project-id` key and keeps projects
 	// out of the `sub` patterns, the compact form; `subject` writes them into the `sub` patterns; `both` does both.
@@ -82,9 +82,9 @@ type CircleCIOIDCArgs struct {
 	ManagedPoliciesQuota int `pulumi:"managedPoliciesQuota,optional"`
 }
 
-// Rule is one group of CircleCI jobs that may assume the role: one statement
-// of its trust policy. Its fields mean what the top-level inputs of the same
-// names mean, and each rule must set projectIds or vcsOrigins.
+// Rule is one group of CircleCI jobs that may assume the role. Its fields mean
+// what the top-level inputs of the same names mean, and each rule must set
+// projectIds or vcsOrigins.
 type Rule struct {
 	ProjectIds []string `pulumi:"projectIds,optional"`
 	VcsOrigins []string `pulumi:"vcsOrigins,optional"`

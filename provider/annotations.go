@@ -29,9 +29,10 @@ func (a *CircleCIOIDCArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.UserIds, "Only jobs started by these CircleCI user UUIDs.")
 	an.Describe(&a.AllowAllProjects, "Trust every project of the organization. Must be set on purpose; "+
 		"conflicts with `projectIds` and `vcsOrigins`.")
-	an.Describe(&a.Rules, "One trust statement per rule, each with its own projectIds, vcsOrigins, branches, gitTags and "+
-		"userIds, as the top-level inputs have: the API deploys from `main`, infra from `release/*`. "+
-		"Instead of the top-level lists.")
+	an.Describe(&a.Rules, "Groups of CircleCI jobs with their own limits, each with its own projectIds, vcsOrigins, "+
+		"branches, gitTags and userIds, as the top-level inputs have: the API deploys from `main`, infra"+
+		" from `release/*`. A job that any rule accepts may assume the role. Instead of the top-level "+
+		"lists.")
 	an.Describe(&a.ProjectPinning, "How the trust policy pins projects: `claim` tests STS's `oidc.circleci.com/project-id` key and "+
 		"keeps projects out of the `sub` patterns, the compact form; `subject` writes them into the "+
 		"`sub` patterns; `both` does both. Default `claim` for CircleCI cloud, `subject` for a custom "+

@@ -13,7 +13,7 @@ import (
 const ruleToken = "circleci-oidc:index:Rule"
 
 // ruleDescription describes component.Rule in the schema.
-const ruleDescription = "One group of CircleCI jobs that may assume the role: one statement of its trust policy. " +
+const ruleDescription = "One group of CircleCI jobs that may assume the role, with its own limits. " +
 	"Each rule must set `projectIds` or `vcsOrigins`."
 
 // describeRule gives the schema's Rule type the descriptions of the

@@ -54,15 +54,15 @@ type Rule struct {
 
 // Config is every input of the component as plain values.
 type Config struct {
-	OrganizationID        string
-	IssuerURL             string
-	Audiences             []string
-	ProjectIDs            []string
-	Branches              []string
-	GitTags               []string
-	VCSOrigins            []string
-	UserIDs               []string
-	AllowAllProjects      bool
+	OrganizationID   string
+	IssuerURL        string
+	Audiences        []string
+	ProjectIDs       []string
+	Branches         []string
+	GitTags          []string
+	VCSOrigins       []string
+	UserIDs          []string
+	AllowAllProjects bool
 	// Rules replace the top-level ProjectIDs, VCSOrigins, Branches, GitTags
 	// and UserIDs: one trust statement each.
 	Rules []Rule

@@ -79,7 +79,8 @@ type Spec struct {
 	Audiences []string
 	// Scope limits the accepted sub values when Rules is empty.
 	Scope Scope
-	// Rules, when given, replace Scope: one statement each, which IAM ORs.
+	// Rules, when given, replace Scope; a token that any one accepts is
+	// accepted.
 	Rules []Scope
 	// ProjectPinning says where projects are pinned; the zero value is
 	// PinSubject.
@@ -118,46 +119,52 @@ func (spec Spec) Scopes() []Scope {
 }
 
 // Build returns the trust policy for spec: one Allow statement for
-// sts:AssumeRoleWithWebIdentity by the provider per scope, with aud pinned by
+// sts:AssumeRoleWithWebIdentity by the provider, with aud pinned by
 // StringEquals, sub by StringLike and, with PinClaim or PinBoth, the project
 // by StringEquals on the project-id key.
+//
+// Rules share the statement: IAM accepts a sub that matches any of a key's
+// values, so the union of the rules' patterns ORs the rules, as separate
+// statements would, at a fraction of the size (each statement repeats the
+// principal, the action and every condition key). For that, each pattern
+// keeps its rule's projects, whatever the pinning; the project-id key, where
+// every rule names projects, checks them a second time.
 func Build(spec Spec) Document {
 	key := IssuerKey(spec.IssuerURL)
 	scopes := spec.Scopes()
-	doc := Document{Version: PolicyVersion}
-	for i, scope := range scopes {
+	cond := Conditions{StringEquals: {key + ":aud": sortedUnique(spec.Audiences)}}
+	var projects []string
+	everyRuleNamesProjects := true
+	for _, scope := range scopes {
 		subjects := scope
-		if spec.ProjectPinning == PinClaim {
-			subjects.ProjectIDs = nil
+		if spec.ProjectPinning == PinClaim && len(scopes) == 1 {
+			subjects.ProjectIDs = nil // the project-id key pins them
 		}
-		cond := Conditions{
-			StringEquals: {key + ":aud": sortedUnique(spec.Audiences)},
-			StringLike:   {key + ":sub": subjects.Subjects()},
-		}
+		cond.add(StringLike, key+":sub", subjects.Subjects()...)
 		if scope.PinsRef() {
 			cond.add(StringNotLike, key+":sub", RefSpoofGuard)
 		}
-		if (spec.ProjectPinning == PinClaim || spec.ProjectPinning == PinBoth) && len(scope.ProjectIDs) > 0 {
-			cond.add(StringEquals, key+":"+ProjectIDClaim, scope.ProjectIDs...)
+		projects = append(projects, scope.ProjectIDs...)
+		everyRuleNamesProjects = everyRuleNamesProjects && len(scope.ProjectIDs) > 0
+	}
+	if (spec.ProjectPinning == PinClaim || spec.ProjectPinning == PinBoth) && everyRuleNamesProjects {
+		cond.add(StringEquals, key+":"+ProjectIDClaim, projects...)
+	}
+	for op, keys := range spec.Extra {
+		for k, vs := range keys {
+			cond.add(op, k, vs...)
 		}
-		for op, keys := range spec.Extra {
-			for k, vs := range keys {
-				cond.add(op, k, vs...)
-			}
-		}
-		sid := "CircleCIOIDC"
-		if len(spec.Rules) > 0 {
-			sid = fmt.Sprintf("CircleCIOIDCRule%d", i)
-		}
-		doc.Statement = append(doc.Statement, Statement{
-			Sid:       sid,
+	}
+	return Document{
+		Version: PolicyVersion,
+		Statement: []Statement{{
+			Sid:       "CircleCIOIDC",
 			Effect:    "Allow",
 			Principal: Principal{Federated: StringList{spec.ProviderARN}},
 			Action:    StringList{Action},
 			Condition: cond,
-		})
+		}},
 	}
-	return doc
 }
 
 func (c Conditions) add(op, key string, values ...string) {

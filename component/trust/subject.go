@@ -53,9 +53,9 @@ func (s Scope) Refs() []string {
 // IAM's "*" also matches "/", and the end of a v2 subject is a ref name that
 // whoever can push a branch chooses. So a "*" may only stand where nothing
 // pinned follows it: an unrestricted project or user in the middle of a
-// pattern is AnyUUID, which matches exactly one UUID-shaped segment. The one
-// "*" that must stand before a pinned part, an unrestricted vcs-origin, is
-// covered by RefSpoofGuard.
+// pattern is AnyUUID, which matches exactly one UUID-shaped segment. A "*"
+// that stands before the pinned ref, in place of the unpinned segments before
+// it, is covered by RefSpoofGuard (see v2Pattern).
 func (s Scope) Subjects() []string {
 	projects := orAnyUUID(s.ProjectIDs)
 	users := orAnyUUID(s.UserIDs)
@@ -72,19 +72,41 @@ func (s Scope) Subjects() []string {
 				}
 				continue
 			}
-			base += u
 			refs := s.Refs()
 			if len(refs) == 0 {
 				refs = []string{"*"}
 			}
 			for _, o := range orAny(s.VCSOrigins) {
 				for _, r := range refs {
-					out = append(out, base+"/vcs-origin/"+o+"/vcs-ref/"+r)
+					out = append(out, v2Pattern(s.OrganizationID, p, u, o, r))
 				}
 			}
 		}
 	}
 	return sortedUnique(out)
+}
+
+// v2Pattern returns the pattern for v2 subjects of project p, user u,
+// origin o and ref r, where AnyUUID and "*" mean unpinned.
+//
+// RefSpoofGuard leaves a subject one "/vcs-ref/", so a "*" that stands
+// before it can only stretch over the segments CircleCI writes before the
+// ref. The unpinned segments that come after the last pinned one therefore
+// fold into one "*", which keeps the policy short: org/O/project/* instead of
+// org/O/project/AnyUUID/user/AnyUUID/vcs-origin/*. A segment that something
+// pinned follows keeps its AnyUUID.
+func v2Pattern(org, p, u, o, r string) string {
+	tail := "/vcs-ref/" + r
+	switch {
+	case o != "*":
+		return "org/" + org + "/project/" + p + "/user/" + u + "/vcs-origin/" + o + tail
+	case u != AnyUUID:
+		return "org/" + org + "/project/" + p + "/user/" + u + "/vcs-origin/*" + tail
+	case p != AnyUUID:
+		return "org/" + org + "/project/" + p + "/user/*" + tail
+	default:
+		return "org/" + org + "/project/*" + tail
+	}
 }
 
 // RefSpoofGuard is the StringNotLike pattern for sub that refuses any subject
