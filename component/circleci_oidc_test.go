@@ -2,6 +2,7 @@ package component_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -397,4 +398,91 @@ func TestClashingAttachmentNamesAreRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `managedPolicyArns[1] would name its attachment "ci-policy-0" like managedPolicyArns[0]`)
 	assert.Empty(t, m.Resources())
+}
+
+// manyProjects returns n distinct project UUIDs.
+func manyProjects(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strings.Replace(project, "0d6b4a8e", fmt.Sprintf("%08x", i), 1)
+	}
+	return out
+}
+
+// TestTrustPolicyOverQuotaCreatesNothing is the issue's failure: a policy over
+// IAM's quota used to fail at CreateRole, after the provider was created.
+func TestTrustPolicyOverQuotaCreatesNothing(t *testing.T) {
+	tests := []struct {
+		name     string
+		computed bool
+	}{
+		{"known inputs", false},
+		{"inputs known only later", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &pulumimock.Mocks{}
+			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+				args := baseArgs()
+				args.ProjectPinning = "subject"
+				args.ProjectIds = pulumi.ToStringArray(manyProjects(5))
+				args.Branches = pulumi.ToStringArray([]string{"main", "release/*"})
+				args.VcsOrigins = pulumi.ToStringArray([]string{"github.com/acme/api"})
+				if tt.computed {
+					args.ProjectIds = args.ProjectIds.ToStringArrayOutput().ApplyT(func(v []string) []string {
+						return v
+					}).(pulumi.StringArrayOutput)
+				}
+				_, err := component.NewCircleCIOIDC(ctx, "ci", args)
+				return err
+			}, pulumi.WithMocks("circleci-oidc", "test", m))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), `trustPolicyQuota "2048" is less than the trust policy's`)
+			for _, r := range m.Resources() {
+				assert.Equal(t, component.TypeToken, r.Type, "no child may be created: %s %s", r.Type, r.Name)
+			}
+		})
+	}
+}
+
+func TestRulesReachThePolicy(t *testing.T) {
+	args := component.CircleCIOIDCArgs{
+		OrganizationId: pulumi.String(org),
+		Rules: []component.Rule{
+			{ProjectIds: []string{project}, VcsOrigins: []string{"github.com/acme/api"}, Branches: []string{"main"}},
+			{ProjectIds: []string{project2}, VcsOrigins: []string{"github.com/acme/infra"}, Branches: []string{"release/*"}},
+		},
+	}
+	out, err := pulumimock.Construct(&pulumimock.Mocks{}, "ci", args)
+	require.NoError(t, err)
+	doc, err := trust.Parse(out.TrustPolicy)
+	require.NoError(t, err)
+	subs := doc.Statement[0].Condition["StringLike"][issuerKey+":sub"]
+	require.Len(t, subs, 2)
+	assert.Contains(t, subs[0]+subs[1], project+"/user/"+trust.AnyUUID+"/vcs-origin/github.com/acme/api/vcs-ref/refs/heads/main")
+	assert.Contains(t, subs[0]+subs[1], project2+"/user/"+trust.AnyUUID+"/vcs-origin/github.com/acme/infra/vcs-ref/refs/heads/release/*")
+
+	args.ProjectIds = pulumi.ToStringArray([]string{project})
+	_, err = pulumimock.Construct(&pulumimock.Mocks{}, "ci", args)
+	assert.ErrorContains(t, err, "rules cannot be set with projectIds")
+}
+
+// TestReusedProviderMustKnowEveryAudience: STS checks aud against the
+// provider's client IDs before the trust policy.
+func TestReusedProviderMustKnowEveryAudience(t *testing.T) {
+	existing := "arn:aws:iam::123456789012:oidc-provider/" + issuerKey
+	args := baseArgs()
+	args.ExistingProviderArn = pulumi.String(existing)
+	args.Audiences = pulumi.ToStringArray([]string{org, "sts.amazonaws.com"})
+
+	m := &pulumimock.Mocks{}
+	_, err := pulumimock.Construct(m, "ci", args)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `audiences[1] "sts.amazonaws.com" is not a client ID of the reused provider `+existing)
+	assert.Empty(t, m.OfType(typRole), "no role is created")
+
+	m = &pulumimock.Mocks{ClientIDs: map[string][]string{existing: {"sts.amazonaws.com", org}}}
+	_, err = pulumimock.Construct(m, "ci", args)
+	require.NoError(t, err)
+	assert.Len(t, m.OfType(typRole), 1)
 }

@@ -230,3 +230,35 @@ func TestConstructPreviewWithUnknowns(t *testing.T) {
 	assert.NotEmpty(t, children(m), "preview registers the children with unknown inputs")
 	assert.True(t, resp.State.Get("trustPolicy").IsComputed() || resp.State.Get("trustPolicy").IsNull())
 }
+
+// TestConstructTakesRules sends rules as the engine does, a list of objects,
+// and checks that each reaches the trust policy with its own limits.
+func TestConstructTakesRules(t *testing.T) {
+	rule := func(project, origin, branch string) property.Value {
+		return property.New(map[string]property.Value{
+			"projectIds": strs(project), "vcsOrigins": strs(origin), "branches": strs(branch),
+		})
+	}
+	_, resp, err := construct(t, map[string]property.Value{
+		"organizationId": str(org),
+		"rules": property.New([]property.Value{
+			rule(project, "github.com/acme/api", "main"),
+			rule(other, "github.com/acme/infra", "release/*"),
+		}),
+	}, false)
+	require.NoError(t, err)
+	doc, err := trust.Parse(resp.State.Get("trustPolicy").AsString())
+	require.NoError(t, err)
+	subs := doc.Statement[0].Condition["StringLike"]["oidc.circleci.com/org/"+org+":sub"]
+	require.Len(t, subs, 2)
+	assert.Contains(t, subs, "org/"+org+"/project/"+project+"/user/"+trust.AnyUUID+
+		"/vcs-origin/github.com/acme/api/vcs-ref/refs/heads/main")
+	assert.Contains(t, subs, "org/"+org+"/project/"+other+"/user/"+trust.AnyUUID+
+		"/vcs-origin/github.com/acme/infra/vcs-ref/refs/heads/release/*")
+
+	_, _, err = construct(t, map[string]property.Value{
+		"organizationId": str(org),
+		"rules":          property.New([]property.Value{rule("abc", "github.com/acme/api", "main")}),
+	}, true)
+	assert.ErrorContains(t, err, `rules[0].projectIds[0] "abc" is not a UUID`)
+}

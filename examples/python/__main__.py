@@ -1,4 +1,4 @@
-"""CircleCI jobs of one project assume an AWS role with OIDC."""
+"""CircleCI jobs of two projects, each with its own branch, assume an AWS role with OIDC."""
 
 import json
 
@@ -8,13 +8,16 @@ import pulumi_circleci_oidc as circleci
 config = pulumi.Config()
 organization_id = config.get("organizationId") or "11111111-1111-4111-8111-111111111111"
 project_id = config.get("projectId") or "22222222-2222-4222-8222-222222222222"
+infra_project_id = config.get("infraProjectId") or "33333333-3333-4333-8333-333333333333"
 
 oidc = circleci.CircleCIOIDC(
     "circleci",
     organization_id=organization_id,
-    project_ids=[project_id],
-    branches=["main"],
-    vcs_origins=["github.com/acme/api"],
+    # The API deploys from main, infrastructure from release branches.
+    rules=[
+        circleci.RuleArgs(project_ids=[project_id], vcs_origins=["github.com/acme/api"], branches=["main"]),
+        circleci.RuleArgs(project_ids=[infra_project_id], vcs_origins=["github.com/acme/infra"], branches=["release/*"]),
+    ],
     role_name="circleci-deploy",
     path="/ci/",
     tags={"team": "platform"},

@@ -136,12 +136,21 @@ type world struct {
 	tlsSrv   *tlsStandin
 	chain    *issuerChain
 	issuer   *oidctest.Issuer
+	// quotas are what the aws stand-in enforces.
+	quotas iamQuotas
 	// env is the environment of every pulumi command.
 	env map[string]string
 	dir string
 }
 
-func newWorld(t *testing.T) *world {
+// worldOption changes a world before its stand-ins serve.
+type worldOption func(*world)
+
+// withQuotas makes the aws stand-in enforce these IAM quotas instead of
+// IAM's defaults.
+func withQuotas(q iamQuotas) worldOption { return func(w *world) { w.quotas = q } }
+
+func newWorld(t *testing.T, opts ...worldOption) *world {
 	t.Helper()
 	requireTools(t)
 	mototest.Start(t)
@@ -151,6 +160,9 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	w := &world{iam: iam.NewFromConfig(cfg), aws: &callCounter{}, tls: &callCounter{}, dir: t.TempDir()}
+	for _, o := range opts {
+		o(w)
+	}
 
 	if w.chain, err = newIssuerChain(); err != nil {
 		t.Fatal(err)
@@ -164,7 +176,7 @@ func newWorld(t *testing.T) *world {
 	roots := x509CertPool(w.chain)
 	w.tlsSrv = &tlsStandin{addr: https.Listener.Addr().String(), roots: roots, calls: w.tls}
 
-	awsPort := serve(t, &awsStandin{iam: w.iam, calls: w.aws})
+	awsPort := serve(t, &awsStandin{iam: w.iam, calls: w.aws, quotas: w.quotas})
 	tlsPort := serve(t, w.tlsSrv)
 	w.env = map[string]string{
 		"PULUMI_BACKEND_URL":                          "file://" + filepath.Join(w.dir, "backend"),

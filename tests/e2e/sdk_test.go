@@ -224,10 +224,17 @@ for f in glob.glob("sdk/pulumi_circleci_oidc/*.py"):
                     params |= {a.arg for a in m.args.args + m.args.kwonlyargs}
 missing = used - params
 print("used", sorted(used))
-sys.exit("not parameters of CircleCIOIDC: %s" % sorted(missing) if missing or not used else 0)
+if missing or not used:
+    sys.exit("not parameters of CircleCIOIDC: %s" % sorted(missing))
+# Every class the example takes from the package, such as RuleArgs, exists in it.
+classes = {n.name for f in glob.glob("sdk/pulumi_circleci_oidc/*.py") for n in ast.walk(ast.parse(open(f).read())) if isinstance(n, ast.ClassDef)}
+taken = {n.func.attr for n in ast.walk(example) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and getattr(n.func.value, "id", "") == "circleci"}
+print("classes", sorted(taken))
+sys.exit("not classes of the SDK: %s" % sorted(taken - classes) if taken - classes else 0)
 `
 	out := run(t, dir, nil, py, "-c", check)
 	assert.Contains(t, out, "organization_id")
+	assert.Contains(t, out, "RuleArgs")
 }
 
 func mustRead(t *testing.T, path string) string {

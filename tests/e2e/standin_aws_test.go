@@ -34,8 +34,9 @@ const (
 // or property is known to it.
 type awsStandin struct {
 	pulumirpc.UnimplementedResourceProviderServer
-	iam   *iam.Client
-	calls *callCounter
+	iam    *iam.Client
+	calls  *callCounter
+	quotas iamQuotas
 }
 
 var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true, KeepSecrets: false}
@@ -215,6 +216,9 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 		id = aws.ToString(r.OpenIDConnectProviderArn)
 		out["arn"] = resource.NewProperty(id)
 	case typeRole:
+		if err := p.quotas.checkRole(str(in, "name"), str(in, "assumeRolePolicy")); err != nil {
+			return nil, fmt.Errorf("creating IAM Role (%s): %w", str(in, "name"), err)
+		}
 		input := &iam.CreateRoleInput{
 			RoleName: aws.String(str(in, "name")), Path: aws.String(str(in, "path")),
 			AssumeRolePolicyDocument: aws.String(str(in, "assumeRolePolicy")), Tags: tags(in),
@@ -234,6 +238,9 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 		out["arn"] = resource.NewProperty(aws.ToString(r.Role.Arn))
 		out["uniqueId"] = resource.NewProperty(aws.ToString(r.Role.RoleId))
 	case typeAttachment:
+		if err := p.quotas.checkAttach(ctx, p.iam, str(in, "role")); err != nil {
+			return nil, fmt.Errorf("attaching policy %s to IAM Role (%s): %w", str(in, "policyArn"), str(in, "role"), err)
+		}
 		if _, err := p.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{
 			RoleName: aws.String(str(in, "role")), PolicyArn: aws.String(str(in, "policyArn")),
 		}); err != nil {
@@ -253,6 +260,9 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 }
 
 func (p *awsStandin) putRolePolicy(ctx context.Context, in resource.PropertyMap) error {
+	if err := p.quotas.checkInline(ctx, p.iam, str(in, "role"), str(in, "name"), str(in, "policy")); err != nil {
+		return fmt.Errorf("putting IAM Role (%s) policy (%s): %w", str(in, "role"), str(in, "name"), err)
+	}
 	_, err := p.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 		RoleName: aws.String(str(in, "role")), PolicyName: aws.String(str(in, "name")),
 		PolicyDocument: aws.String(str(in, "policy")),
@@ -287,6 +297,9 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 			}
 		case typeRole:
 			role := aws.String(req.GetId())
+			if err == nil && changed("assumeRolePolicy") {
+				err = p.quotas.checkRole(req.GetId(), str(news, "assumeRolePolicy"))
+			}
 			if err == nil && changed("assumeRolePolicy") {
 				_, err = p.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 					RoleName: role, PolicyDocument: aws.String(str(news, "assumeRolePolicy")),

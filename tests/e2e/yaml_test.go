@@ -39,10 +39,12 @@ func yamlExampleArgs() component.CircleCIOIDCArgs {
 		}},
 	})
 	return component.CircleCIOIDCArgs{
-		OrganizationId:     pulumi.String(devOrg),
-		ProjectIds:         pulumi.ToStringArray([]string{devProject}),
-		Branches:           pulumi.ToStringArray([]string{"main"}),
-		VcsOrigins:         pulumi.ToStringArray([]string{"github.com/acme/api"}),
+		OrganizationId: pulumi.String(devOrg),
+		Rules: []component.Rule{
+			{ProjectIds: []string{devProject}, VcsOrigins: []string{"github.com/acme/api"}, Branches: []string{"main"}},
+			{ProjectIds: []string{"33333333-3333-4333-8333-333333333333"}, VcsOrigins: []string{"github.com/acme/infra"},
+				Branches: []string{"release/*"}},
+		},
 		RoleName:           pulumi.String("circleci-deploy"),
 		Path:               pulumi.String("/ci/"),
 		MaxSessionDuration: pulumi.Int(3600),
