@@ -19,10 +19,6 @@ import (
 // Name is the Pulumi package name.
 const Name = "circleci-oidc"
 
-// Version is the plugin's version, set at build time with
-// -ldflags "-X github.com/circleci-oidc/pulumi-circleci-oidc/provider.Version=1.2.3".
-var Version = "0.1.0"
-
 // Repository is where the package's source lives.
 const Repository = "https://github.com/circleci-oidc/pulumi-circleci-oidc"
 
@@ -49,7 +45,6 @@ func New() (p.Provider, error) {
 				"pyproject":            map[string]any{"enabled": true},
 			},
 			"csharp": map[string]any{"rootNamespace": "CircleCIOIDC", "respectSchemaVersion": true},
-			"java":   map[string]any{"basePackage": "io.github.circlecioidc"},
 		}).
 		WithComponents(infer.ComponentF(construct)).
 		// The component's types live in package component; the schema
@@ -77,7 +72,7 @@ func Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return prov.Run(ctx, Name, Version)
+	return prov.Run(ctx, Name, PluginVersion())
 }
 
 // construct builds the component. infer registers the component's outputs

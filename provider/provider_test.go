@@ -31,7 +31,7 @@ func server(t *testing.T, mocks integration.ServerOption) integration.Server {
 	if mocks != nil {
 		opts = append(opts, mocks)
 	}
-	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.Version), opts...)
+	s, err := integration.NewServer(t.Context(), provider.Name, semver.MustParse(provider.PluginVersion()), opts...)
 	require.NoError(t, err)
 	return s
 }
@@ -64,7 +64,7 @@ func resourceSpec(t *testing.T) schema.ResourceSpec {
 	var pkg schema.PackageSpec
 	require.NoError(t, json.Unmarshal(currentSchema(t), &pkg))
 	assert.Equal(t, "circleci-oidc", pkg.Name)
-	assert.Equal(t, provider.Version, pkg.Version)
+	assert.Equal(t, provider.PluginVersion(), pkg.Version)
 	assert.Equal(t, provider.Repository, pkg.Repository)
 	assert.Equal(t, "Apache-2.0", pkg.License)
 	assert.NotEmpty(t, pkg.DisplayName)

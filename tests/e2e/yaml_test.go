@@ -24,7 +24,7 @@ func (w *world) servePlugin(t *testing.T) {
 	t.Helper()
 	prov, err := provider.New()
 	require.NoError(t, err)
-	srv, err := p.RawServer(provider.Name, provider.Version, prov)(nil)
+	srv, err := p.RawServer(provider.Name, provider.PluginVersion(), prov)(nil)
 	require.NoError(t, err)
 	w.env["PULUMI_DEBUG_PROVIDERS"] += ",circleci-oidc:" + itoa(serve(t, srv))
 }
