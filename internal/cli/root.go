@@ -27,14 +27,25 @@ const (
 	ExitUsage = 2
 	// ExitRefused: doctor judged that STS would refuse the token.
 	ExitRefused = 3
+	// ExitUndetermined: doctor found that STS's answer depends on the request,
+	// such as the role session name or the caller's IP address.
+	ExitUndetermined = 4
+	// ExitUnverified: the policy accepts the token, but doctor did not check
+	// its signature (no --verify).
+	ExitUnverified = 5
+	// ExitFindings: audit found a weakness at or above --fail-on.
+	ExitFindings = 6
 )
 
 // exitCodesHelp documents the exit codes in --help.
 const exitCodesHelp = "\n\nExit codes:\n" +
-	"  0  success; for doctor, STS would accept the token\n" +
+	"  0  success; for doctor, STS would accept the token and its signature verified\n" +
 	"  1  failure: the command could not do its work\n" +
 	"  2  usage: a flag or argument is wrong\n" +
-	"  3  doctor: STS would refuse the token"
+	"  3  doctor: STS would refuse the token\n" +
+	"  4  doctor: undetermined: STS's answer depends on the request, not only on the token\n" +
+	"  5  doctor: the policy accepts the token, but its signature was not checked (pass --verify)\n" +
+	"  6  audit: a finding at or above --fail-on"
 
 // UsageError is a mistake in how the command was called: it exits with ExitUsage.
 type UsageError struct{ Err error }
@@ -68,8 +79,13 @@ func OSEnv() Env {
 	}
 }
 
-// errRefused is a doctor verdict that is not an allowance.
-var errRefused = errors.New("refused")
+// Verdicts that are not a plain success; Execute maps them to exit codes.
+var (
+	errRefused      = errors.New("refused")
+	errUndetermined = errors.New("undetermined")
+	errUnverified   = errors.New("signature not checked")
+	errFindings     = errors.New("findings at or above --fail-on")
+)
 
 // Execute runs the command line and returns the exit code.
 func Execute(ctx context.Context, args []string, env Env) int {
@@ -96,6 +112,12 @@ func Execute(ctx context.Context, args []string, env Env) int {
 		return ExitOK
 	case errors.Is(err, errRefused):
 		return ExitRefused
+	case errors.Is(err, errUndetermined):
+		return ExitUndetermined
+	case errors.Is(err, errUnverified):
+		return ExitUnverified
+	case errors.Is(err, errFindings):
+		return ExitFindings
 	case errors.As(err, &usageErr) || isCobraUsage(err):
 		fmt.Fprintf(env.Stderr, "circleci-oidc: %v\nRun 'circleci-oidc --help' for usage.\n", err)
 		return ExitUsage
