@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +152,22 @@ func TestDoctorUndetermined(t *testing.T) {
 	r = run(t, cli.Env{}, "doctor", "--token", sign(t, iss, onMain), "--policy", f)
 	assert.Equal(t, cli.ExitUndetermined, r.code)
 	assert.Contains(t, r.stdout, "Verdict: UNDETERMINED (signature not checked; pass --verify): ")
+}
+
+// TestREADMEExitCodesMatchHelp keeps the README's exit-code table and
+// --help's list the same set of codes.
+func TestREADMEExitCodesMatchHelp(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	table := regexp.MustCompile(`(?m)^\| (\d) \| `).FindAllStringSubmatch(string(readme), -1)
+	help := regexp.MustCompile(`(?m)^  (\d)  \S`).FindAllStringSubmatch(run(t, cli.Env{}, "--help").stdout, -1)
+	codes := func(m [][]string) []string {
+		var out []string
+		for _, x := range m {
+			out = append(out, x[1])
+		}
+		return out
+	}
+	assert.Equal(t, codes(help), codes(table))
+	assert.Len(t, table, 7)
 }

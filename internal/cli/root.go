@@ -94,7 +94,8 @@ func Execute(ctx context.Context, args []string, env Env) int {
 		Short: "Publish a circleci-oidc stack's role to CircleCI, and explain refused tokens",
 		Long: "circleci-oidc works with stacks of the circleci-oidc Pulumi program.\n\n" +
 			"  publish  writes a stack's role ARN and region into a CircleCI context\n" +
-			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token" + exitCodesHelp,
+			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token\n" +
+			"  audit    finds weak CircleCI OIDC trust in an AWS account, read-only" + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -103,7 +104,7 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{Err: err} })
-	root.AddCommand(newPublishCommand(env), newDoctorCommand(env))
+	root.AddCommand(newPublishCommand(env), newDoctorCommand(env), newAuditCommand(env))
 
 	err := root.ExecuteContext(ctx)
 	var usageErr UsageError
