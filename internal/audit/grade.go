@@ -182,7 +182,8 @@ func describeCondition(op, key string, values []string) string {
 	return string(b)
 }
 
-// audience returns an aud value the statement accepts, for probes.
+// audience returns an aud value the statement accepts, for probes: a pinned
+// value, else one its first pattern matches, else the organization ID.
 func (s statement) audience() string {
 	ops, values := s.conditionValues("aud", true)
 	for i := range ops {
@@ -191,6 +192,12 @@ func (s statement) audience() string {
 				return v
 			}
 		}
+	}
+	if len(ops) > 0 && len(values[0]) > 0 && !strings.Contains(values[0][0], "${") {
+		if v := values[0][0]; trust.Like(v, s.orgID()) {
+			return s.orgID()
+		}
+		return fill(values[0][0])
 	}
 	return s.orgID()
 }

@@ -92,6 +92,9 @@ func TestGradeShapes(t *testing.T) {
 			"StringLike":    {sub: "org/" + org + "/project/" + project + "/user/*/vcs-origin/github.com/acme/api/vcs-ref/*"},
 			"StringNotLike": {sub: trust.RefSpoofGuard},
 		}), nil},
+		{"aud by a pattern the organization ID does not match", handWritten(org, map[string]map[string]any{
+			"StringLike": {issuerKey(org) + ":aud": "custom-*"},
+		}), []string{"whole-organization", "aud-not-pinned"}},
 		{"a request key makes a finding conditional", handWritten(org, map[string]map[string]any{"StringEquals": aud,
 			"StringLike": {"sts:RoleSessionName": "deploy-*"},
 		}), []string{"whole-organization"}},
