@@ -157,7 +157,7 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 						continue
 					}
 					role.Statements++
-					s := statement{role: name, index: i, st: st, doc: trust.Document{Version: doc.Version, Statement: []trust.Statement{st}}, issuer: key}
+					s := statement{role: name, index: i, st: st, doc: withDenies(doc, st), issuer: key}
 					role.Findings = append(role.Findings, s.grade()...)
 					if p := providers[fed]; p != nil {
 						if !slices.Contains(p.Roles, name) {
@@ -218,6 +218,19 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 		rep.Findings = []Finding{}
 	}
 	return rep, nil
+}
+
+// withDenies returns a policy of one Allow statement and every Deny
+// statement of doc: the probes ask what this statement lets in that no Deny
+// keeps out.
+func withDenies(doc trust.Document, allow trust.Statement) trust.Document {
+	out := trust.Document{Version: doc.Version, Statement: []trust.Statement{allow}}
+	for _, st := range doc.Statement {
+		if st.Effect == "Deny" {
+			out.Statement = append(out.Statement, st)
+		}
+	}
+	return out
 }
 
 func sizeFindings(role string, size, quota int) []Finding {

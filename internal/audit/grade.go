@@ -124,7 +124,7 @@ type statement struct {
 	role   string
 	index  int
 	st     trust.Statement
-	doc    trust.Document // just this statement
+	doc    trust.Document // this statement and the policy's Deny statements
 	issuer string         // the provider's URL key, such as oidc.circleci.com/org/<ORG>
 }
 

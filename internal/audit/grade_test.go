@@ -98,6 +98,11 @@ func TestGradeShapes(t *testing.T) {
 		{"a request key makes a finding conditional", handWritten(org, map[string]map[string]any{"StringEquals": aud,
 			"StringLike": {"sts:RoleSessionName": "deploy-*"},
 		}), []string{"whole-organization"}},
+		{"a Deny statement that keeps other projects out", `{"Version":"2012-10-17","Statement":[` +
+			`{"Effect":"Allow","Principal":{"Federated":"` + providerARN(org) + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+			`"Condition":{"StringEquals":{"` + issuerKey(org) + `:aud":"` + org + `"}}},` +
+			`{"Effect":"Deny","Principal":{"Federated":"` + providerARN(org) + `"},"Action":"sts:AssumeRoleWithWebIdentity",` +
+			`"Condition":{"StringNotLike":{"` + sub + `":"org/` + org + `/project/` + project + `/*"}}}]}`, nil},
 		{"a key given twice", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN(org) +
 			`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"` + sub + `":"a","` + sub + `":"b"}}}]}`,
 			[]string{"unreadable-policy"}},
