@@ -218,3 +218,147 @@ func TestLike(t *testing.T) {
 		assert.Equal(t, tt.want, trust.Like(tt.pattern, tt.value), "Like(%q, %q)", tt.pattern, tt.value)
 	}
 }
+
+// statement returns a one-statement policy for the test organization's
+// provider with one condition.
+func statement(version, op, key string, values ...string) trust.Document {
+	return trust.Document{Version: version, Statement: []trust.Statement{{
+		Effect:    "Allow",
+		Principal: trust.Principal{Federated: trust.StringList{providerARN(org)}},
+		Action:    trust.StringList{trust.Action},
+		Condition: trust.Conditions{op: {key: values}},
+	}}}
+}
+
+// TestEvaluateIAMSemantics covers the disagreements with IAM that issue 11
+// lists; each case failed before the evaluator was rewritten.
+func TestEvaluateIAMSemantics(t *testing.T) {
+	iss := "oidc.circleci.com/org/" + org
+	sub, aud := iss+":sub", iss+":aud"
+	c := token(org, project, v1(org, project, user))
+	twoAud := c
+	twoAud.Audience = []string{org, "sts.amazonaws.com"}
+	tests := []struct {
+		name   string
+		doc    trust.Document
+		claims trust.Claims
+		want   trust.Decision
+	}{
+		{"key names ignore case (R1)",
+			statement(trust.PolicyVersion, "StringEquals", "OIDC.CircleCI.com/ORG/"+org+":SUB", v1(org, project, user)), c, trust.Allowed},
+		{"ForAllValues holds for a missing key (R6)",
+			statement(trust.PolicyVersion, "ForAllValues:StringEquals", iss+":amr", "x"), c, trust.Allowed},
+		{"ForAnyValue with a negated operator fails for a missing key (R8)",
+			statement(trust.PolicyVersion, "ForAnyValue:StringNotEquals", iss+":amr", "x"), c, trust.Refused},
+		{"ForAnyValue:StringNotEquals needs some value that matches none (R8)",
+			statement(trust.PolicyVersion, "ForAnyValue:StringNotEquals", aud, org), twoAud, trust.Allowed},
+		{"a request key is undetermined, not absent",
+			statement(trust.PolicyVersion, "StringLike", "sts:RoleSessionName", "deploy*"), c, trust.Undetermined},
+		{"StringNotLike * on a key always present refuses every token",
+			statement(trust.PolicyVersion, "StringNotLike", "sts:RoleSessionName", "*"), c, trust.Refused},
+		{"Null false on a claim the token has (R10)",
+			statement(trust.PolicyVersion, "Null", sub, "false"), c, trust.Allowed},
+		{"Bool on a request key is undetermined",
+			statement(trust.PolicyVersion, "Bool", "aws:SecureTransport", "true"), c, trust.Undetermined},
+		{"IpAddress on the caller's address is undetermined",
+			statement(trust.PolicyVersion, "IpAddress", "aws:SourceIp", "203.0.113.0/24"), c, trust.Undetermined},
+		{"a policy variable resolves to the token's claim (R13)",
+			statement(trust.PolicyVersion, "StringLike", sub, "org/${"+aud+"}/*"), c, trust.Allowed},
+		{"${*} is a literal star under StringLike (R14)",
+			statement(trust.PolicyVersion, "StringLike", sub, "org/"+org+"/${*}"), c, trust.Refused},
+		{"variables are literal before Version 2012-10-17 (R13)",
+			statement("2008-10-17", "StringLike", sub, "org/${"+aud+"}/*"), c, trust.Refused},
+		{"a plain operator on several aud values is undocumented (R9)",
+			statement(trust.PolicyVersion, "StringEquals", aud, org), twoAud, trust.Undetermined},
+		{"an issuer with a trailing slash is another provider",
+			policy(trust.Scope{ProjectIDs: []string{project}}), func() trust.Claims {
+				x := c
+				x.Issuer += "/"
+				return x
+			}(), trust.Refused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := trust.Evaluate(tt.doc, tt.claims)
+			assert.Equal(t, tt.want, v.Decision, "%s\n%s", v.Reason, tt.doc.JSON())
+			assert.Equal(t, tt.want == trust.Allowed, v.Allowed)
+		})
+	}
+}
+
+func TestEvaluateUndeterminedNamesTheKey(t *testing.T) {
+	d := policy(trust.Scope{ProjectIDs: []string{project}}, func(s *trust.Spec) {
+		s.Extra = trust.Conditions{"StringLike": {"sts:RoleSessionName": {"deploy-*"}}}
+	})
+	v := trust.Evaluate(d, token(org, project, v1(org, project, user)))
+	require.Equal(t, trust.Undetermined, v.Decision, v.Reason)
+	assert.Contains(t, v.Reason, "undetermined: statement 0: sts:RoleSessionName depends on the RoleSessionName")
+	require.Len(t, v.Open, 1)
+	assert.Equal(t, "sts:RoleSessionName", v.Open[0].Key)
+	assert.Contains(t, v.Open[0].DependsOn, "role_session_name")
+
+	// A failing check decides the statement, whatever the open one says.
+	v = trust.Evaluate(d, token(org, other, v1(org, other, user)))
+	assert.Equal(t, trust.Refused, v.Decision, v.Reason)
+
+	// An Allow that matches for certain is still undetermined while a Deny may match.
+	d = policy(trust.Scope{ProjectIDs: []string{project}})
+	deny := d.Statement[0]
+	deny.Effect = "Deny"
+	deny.Condition = trust.Conditions{"NotIpAddress": {"aws:SourceIp": {"203.0.113.0/24"}}}
+	d.Statement = append(d.Statement, deny)
+	v = trust.Evaluate(d, token(org, project, v1(org, project, user)))
+	assert.Equal(t, trust.Undetermined, v.Decision, v.Reason)
+	assert.Contains(t, v.Reason, "Deny statement 1 may too")
+}
+
+func TestEvaluateReasonSpelling(t *testing.T) {
+	d := policy(trust.Scope{ProjectIDs: []string{project}})
+	v := trust.Evaluate(d, token(org, project, v1(org, project, user)))
+	require.True(t, v.Allowed)
+	for _, ch := range v.Statements[0].Checks {
+		assert.NotContains(t, ch.Reason, "matchs")
+		if ch.Operator == "StringLike" {
+			assert.Contains(t, ch.Reason, `" matches "`)
+		}
+	}
+}
+
+func TestLikeStarBeforeLiteralStar(t *testing.T) {
+	assert.True(t, trust.Like("*", "*x"))
+	assert.True(t, trust.Like("a*", "a*b"))
+	assert.True(t, trust.Like("*/vcs-ref/*", "*/vcs-ref/x"))
+	assert.False(t, trust.Like("a*c", "a*b"))
+}
+
+func TestParseStrict(t *testing.T) {
+	good := policy(trust.Scope{ProjectIDs: []string{project}}).JSON()
+	d, err := trust.ParseStrict(good)
+	require.NoError(t, err)
+	assert.Equal(t, good, d.JSON())
+
+	stmt := func(extra string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN(org) +
+			`"},"Action":"sts:AssumeRoleWithWebIdentity"` + extra + `}]}`
+	}
+	d, err = trust.ParseStrict(stmt(`,"Condition":{"Bool":{"aws:SecureTransport":true},"NumericLessThan":{"aws:EpochTime":[1,2]}}`))
+	require.NoError(t, err)
+	assert.Equal(t, trust.StringList{"true"}, d.Statement[0].Condition["Bool"]["aws:SecureTransport"])
+	assert.Equal(t, trust.StringList{"1", "2"}, d.Statement[0].Condition["NumericLessThan"]["aws:EpochTime"])
+
+	for _, tt := range []struct{ extra, want string }{
+		{`,"Condition":{"StringEquals":{"aws:username":"a","aws:username":"b"}}`, `has the key "aws:username" twice`},
+		{`,"Condition":{"StringEquals":{"aws:Username":"a","aws:username":"b"}}`, "condition keys are case-insensitive"},
+		{`,"NotAction":"sts:TagSession"`, "NotAction is not modelled"},
+		{`,"Resource":"*"`, "Resource is not allowed in a role trust policy"},
+		{`,"Effect":"Deny"`, `has the key "Effect" twice`},
+		{`,"Condition":{"StringEquals":{"k":null}}`, "want a string, number or boolean"},
+	} {
+		_, err := trust.ParseStrict(stmt(tt.extra))
+		assert.ErrorContains(t, err, tt.want, tt.extra)
+	}
+	_, err = trust.ParseStrict(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"*"},"Action":"sts:AssumeRole"}}`)
+	assert.ErrorContains(t, err, "NotPrincipal is not allowed")
+	_, err = trust.ParseStrict(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}`)
+	assert.ErrorContains(t, err, "Principal * is not modelled")
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -17,6 +18,10 @@ import (
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
 )
 
+// maxStdin is the most doctor reads from standard input: more is refused,
+// never cut.
+const maxStdin = 64 << 10
+
 func newDoctorCommand(env Env) *cobra.Command {
 	var (
 		token, policyFile, stack, dir, roleARN, issuerURL string
@@ -28,7 +33,10 @@ func newDoctorCommand(env Env) *cobra.Command {
 		Long: "doctor decodes a CircleCI OIDC token ($CIRCLE_OIDC_TOKEN or $CIRCLE_OIDC_TOKEN_V2) and judges it\n" +
 			"against a trust policy the way AWS STS does, condition by condition: from a file, from a stack's\n" +
 			"trustPolicy output, or from a live role (AWS credentials from the environment; AWS_ENDPOINT_URL\n" +
-			"is honoured). It exits 0 when the token would be accepted and 3 when it would be refused.",
+			"is honoured). The token may be at most 20,000 characters, as for STS; standard input at most 64 KiB.\n" +
+			"It exits 0 when STS would accept the token and its signature verified (--verify), 5 when the policy\n" +
+			"accepts it but the signature was not checked, 3 when STS would refuse it, and 4 when the answer\n" +
+			"depends on the request (such as the role session name or the caller's IP address), not only on the token.",
 		Example: "  circleci-oidc doctor --token \"$CIRCLE_OIDC_TOKEN_V2\" --stack prod\n" +
 			"  echo \"$TOKEN\" | circleci-oidc doctor --role-arn arn:aws:iam::123456789012:role/ci/deploy --verify",
 		Args: cobra.NoArgs,
@@ -45,9 +53,13 @@ func newDoctorCommand(env Env) *cobra.Command {
 			}
 			raw := token
 			if raw == "" || raw == "-" {
-				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 64<<10))
+				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
 				if err != nil {
 					return fmt.Errorf("reading the token from standard input: %w", err)
+				}
+				if len(b) > maxStdin {
+					return usage("standard input holds more than %d bytes; doctor reads one token, which STS limits to %d characters",
+						maxStdin, doctor.MaxTokenLength)
 				}
 				raw = string(b)
 			}
@@ -55,6 +67,10 @@ func newDoctorCommand(env Env) *cobra.Command {
 				return usage("no token: pass --token or pipe it on standard input")
 			}
 			tok, err := doctor.Parse(raw)
+			if errors.Is(err, doctor.ErrTooLong) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Verdict: REFUSED: %v\n", strings.TrimPrefix(err.Error(), "doctor: "))
+				return errRefused
+			}
 			if err != nil {
 				return err
 			}
@@ -70,10 +86,15 @@ func newDoctorCommand(env Env) *cobra.Command {
 			if err := report.Write(cmd.OutOrStdout()); err != nil {
 				return err
 			}
-			if !report.Allowed {
-				return errRefused
+			switch report.Outcome {
+			case doctor.Allowed:
+				return nil
+			case doctor.AllowedUnverified:
+				return errUnverified
+			case doctor.Undetermined:
+				return errUndetermined
 			}
-			return nil
+			return errRefused
 		},
 	}
 	f := cmd.Flags()
@@ -114,7 +135,7 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 		}
 		text, source = doc, "role "+roleARN
 	}
-	d, err := trust.Parse(text)
+	d, err := trust.ParseStrict(text)
 	return d, source, err
 }
 

@@ -90,7 +90,8 @@ func TestDoctorVerdicts(t *testing.T) {
 		{"tampered signature", oidctest.Tamper(sign(t, iss, onMain)), true, cli.ExitRefused, []string{"signature does not verify"}},
 		{"v1 token against a branch policy", sign(t, iss, with(func(x *oidctest.Token) { x.Origin, x.Ref = "", "" })), false, cli.ExitRefused, []string{
 			"Token (v1)", "Verdict: REFUSED"}},
-		{"signature not checked", sign(t, iss, onMain), false, 0, []string{"signature    not checked (pass --verify)", "Verdict: ALLOWED"}},
+		{"signature not checked", sign(t, iss, onMain), false, cli.ExitUnverified, []string{"signature    not checked (pass --verify)",
+			"Verdict: ALLOWED, SIGNATURE NOT CHECKED: an Allow statement matches the token; pass --verify"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +117,7 @@ func TestDoctorReadsStdinAndStack(t *testing.T) {
 		},
 	}
 	r := run(t, env, "doctor", "--stack", "prod")
-	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, cli.ExitUnverified, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "Policy (stack prod, output trustPolicy)")
 	assert.Contains(t, r.stdout, "Verdict: ALLOWED")
 }
@@ -149,7 +150,7 @@ func TestDoctorUsage(t *testing.T) {
 // TestExitCodesAreDistinctAndDocumented checks that a refused token is told
 // apart from a failure, and that --help lists every code.
 func TestExitCodesAreDistinctAndDocumented(t *testing.T) {
-	codes := []int{cli.ExitOK, cli.ExitFailed, cli.ExitUsage, cli.ExitRefused}
+	codes := []int{cli.ExitOK, cli.ExitFailed, cli.ExitUsage, cli.ExitRefused, cli.ExitUndetermined, cli.ExitUnverified, cli.ExitFindings}
 	seen := map[int]bool{}
 	for _, c := range codes {
 		assert.False(t, seen[c], "exit code %d is used twice", c)

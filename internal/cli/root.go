@@ -27,14 +27,25 @@ const (
 	ExitUsage = 2
 	// ExitRefused: doctor judged that STS would refuse the token.
 	ExitRefused = 3
+	// ExitUndetermined: doctor found that STS's answer depends on the request,
+	// such as the role session name or the caller's IP address.
+	ExitUndetermined = 4
+	// ExitUnverified: the policy accepts the token, but doctor did not check
+	// its signature (no --verify).
+	ExitUnverified = 5
+	// ExitFindings: audit found a weakness at or above --fail-on.
+	ExitFindings = 6
 )
 
 // exitCodesHelp documents the exit codes in --help.
 const exitCodesHelp = "\n\nExit codes:\n" +
-	"  0  success; for doctor, STS would accept the token\n" +
+	"  0  success; for doctor, STS would accept the token and its signature verified\n" +
 	"  1  failure: the command could not do its work\n" +
 	"  2  usage: a flag or argument is wrong\n" +
-	"  3  doctor: STS would refuse the token"
+	"  3  doctor: STS would refuse the token\n" +
+	"  4  doctor: undetermined: STS's answer depends on the request, not only on the token\n" +
+	"  5  doctor: the policy accepts the token, but its signature was not checked (pass --verify)\n" +
+	"  6  audit: a finding at or above --fail-on"
 
 // UsageError is a mistake in how the command was called: it exits with ExitUsage.
 type UsageError struct{ Err error }
@@ -68,8 +79,13 @@ func OSEnv() Env {
 	}
 }
 
-// errRefused is a doctor verdict that is not an allowance.
-var errRefused = errors.New("refused")
+// Verdicts that are not a plain success; Execute maps them to exit codes.
+var (
+	errRefused      = errors.New("refused")
+	errUndetermined = errors.New("undetermined")
+	errUnverified   = errors.New("signature not checked")
+	errFindings     = errors.New("findings at or above --fail-on")
+)
 
 // Execute runs the command line and returns the exit code.
 func Execute(ctx context.Context, args []string, env Env) int {
@@ -78,7 +94,8 @@ func Execute(ctx context.Context, args []string, env Env) int {
 		Short: "Publish a circleci-oidc stack's role to CircleCI, and explain refused tokens",
 		Long: "circleci-oidc works with stacks of the circleci-oidc Pulumi program.\n\n" +
 			"  publish  writes a stack's role ARN and region into a CircleCI context\n" +
-			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token" + exitCodesHelp,
+			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token\n" +
+			"  audit    finds weak CircleCI OIDC trust in an AWS account, read-only" + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -87,7 +104,7 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{Err: err} })
-	root.AddCommand(newPublishCommand(env), newDoctorCommand(env))
+	root.AddCommand(newPublishCommand(env), newDoctorCommand(env), newAuditCommand(env))
 
 	err := root.ExecuteContext(ctx)
 	var usageErr UsageError
@@ -96,6 +113,12 @@ func Execute(ctx context.Context, args []string, env Env) int {
 		return ExitOK
 	case errors.Is(err, errRefused):
 		return ExitRefused
+	case errors.Is(err, errUndetermined):
+		return ExitUndetermined
+	case errors.Is(err, errUnverified):
+		return ExitUnverified
+	case errors.Is(err, errFindings):
+		return ExitFindings
 	case errors.As(err, &usageErr) || isCobraUsage(err):
 		fmt.Fprintf(env.Stderr, "circleci-oidc: %v\nRun 'circleci-oidc --help' for usage.\n", err)
 		return ExitUsage

@@ -10,19 +10,35 @@ import (
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 )
 
+// Outcome is doctor's answer for one token and one trust policy.
+type Outcome int
+
+// doctor's answers.
+const (
+	// Refused: STS would refuse the token.
+	Refused Outcome = iota
+	// Allowed: the policy allows the token, it is valid now, and its
+	// signature verified against the issuer's keys.
+	Allowed
+	// AllowedUnverified: as Allowed, but the signature was not checked.
+	AllowedUnverified
+	// Undetermined: the answer depends on the request, not only on the token.
+	Undetermined
+)
+
 // Report is the diagnosis of one token against one trust policy.
 type Report struct {
 	Token   *Token
 	Policy  string // where the policy came from
 	Verdict trust.Verdict
-	// Expiry describes the token's lifetime; Live is false once it expired.
-	Expiry string
-	Live   bool
+	// Lifetime describes the token's validity; Live is false when STS would
+	// refuse it for its nbf or exp, or for having no exp.
+	Lifetime string
+	Live     bool
 	// Signature is nil when checked and good, ErrNotChecked when not checked.
 	Signature error
-	// Allowed is the one-line answer: the policy allows the token, it is live
-	// and its signature, when checked, is good.
-	Allowed bool
+	// Outcome is the answer; Reason says why, in one line.
+	Outcome Outcome
 	Reason  string
 }
 
@@ -33,18 +49,48 @@ var ErrNotChecked = errors.New("not checked (pass --verify)")
 // outcome of Verify, or ErrNotChecked.
 func Diagnose(t *Token, policy trust.Document, source string, now time.Time, signature error) Report {
 	r := Report{Token: t, Policy: source, Signature: signature}
-	r.Expiry, r.Live = t.expiry(now)
+	var problem string
+	r.Lifetime, problem = t.lifetime(now)
+	r.Live = problem == ""
 	r.Verdict = trust.Evaluate(policy, t.TrustClaims())
+	unverified := errors.Is(signature, ErrNotChecked)
 	switch {
-	case signature != nil && !errors.Is(signature, ErrNotChecked):
-		r.Reason = "refused: the signature does not verify: " + signature.Error()
+	case signature != nil && !unverified:
+		r.Outcome, r.Reason = Refused, "refused: the signature does not verify: "+signature.Error()
 	case !r.Live:
-		r.Reason = "refused: the token " + r.Expiry
+		r.Outcome, r.Reason = Refused, "refused: "+problem
+	case r.Verdict.Decision == trust.Undetermined:
+		r.Outcome, r.Reason = Undetermined, r.Verdict.Reason
+	case r.Verdict.Decision == trust.Allowed && unverified:
+		r.Outcome, r.Reason = AllowedUnverified, r.Verdict.Reason
+	case r.Verdict.Decision == trust.Allowed:
+		r.Outcome, r.Reason = Allowed, r.Verdict.Reason
 	default:
-		r.Allowed = r.Verdict.Allowed
-		r.Reason = r.Verdict.Reason
+		r.Outcome, r.Reason = Refused, r.Verdict.Reason
 	}
 	return r
+}
+
+// VerdictLine is the report's last line: the answer, whether the signature
+// was checked, and the reason.
+func (r Report) VerdictLine() string {
+	reason := r.Reason
+	for _, p := range []string{"allowed: ", "refused: ", "undetermined: "} {
+		reason = strings.TrimPrefix(reason, p)
+	}
+	unchecked := ""
+	if errors.Is(r.Signature, ErrNotChecked) {
+		unchecked = " (signature not checked; pass --verify)"
+	}
+	switch r.Outcome {
+	case Allowed:
+		return "Verdict: ALLOWED: " + reason
+	case AllowedUnverified:
+		return "Verdict: ALLOWED, SIGNATURE NOT CHECKED: " + reason + "; pass --verify to check the signature"
+	case Undetermined:
+		return "Verdict: UNDETERMINED" + unchecked + ": " + reason
+	}
+	return "Verdict: REFUSED: " + reason
 }
 
 // Write prints the report for a person.
@@ -67,7 +113,7 @@ func (r Report) Write(w io.Writer) error {
 	if c.SSHRerun {
 		row("ssh-rerun", "true")
 	}
-	row("lifetime", r.Expiry)
+	row("lifetime", r.Lifetime)
 	if r.Signature == nil {
 		row("signature", "verified against the issuer's keys")
 	} else {
@@ -88,17 +134,26 @@ func (r Report) Write(w io.Writer) error {
 		}
 		for _, ch := range st.Checks {
 			mark := "ok  "
-			if !ch.Pass {
+			switch {
+			case ch.Undetermined:
+				mark = "??  "
+			case !ch.Pass:
 				mark = "FAIL"
 			}
 			fmt.Fprintf(&b, "    %s  %s %s\n          %s\n", mark, ch.Operator, ch.Key, ch.Reason)
 		}
 	}
-	verdict := "ALLOWED"
-	if !r.Allowed {
-		verdict = "REFUSED"
+	fmt.Fprintf(&b, "\n%s\n", r.VerdictLine())
+	if r.Outcome == Undetermined {
+		b.WriteString("The answer depends on:\n")
+		seen := map[string]bool{}
+		for _, ch := range r.Verdict.Open {
+			if line := ch.Key + ": " + ch.DependsOn; !seen[line] {
+				seen[line] = true
+				fmt.Fprintf(&b, "  %s\n", line)
+			}
+		}
 	}
-	fmt.Fprintf(&b, "\nVerdict: %s: %s\n", verdict, strings.TrimPrefix(strings.TrimPrefix(r.Reason, "allowed: "), "refused: "))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -24,6 +24,7 @@ type Claims struct {
 	Subject    string           `json:"sub"`
 	Audience   jwt.Audience     `json:"aud"`
 	IssuedAt   *jwt.NumericDate `json:"iat,omitempty"`
+	NotBefore  *jwt.NumericDate `json:"nbf,omitempty"`
 	Expiry     *jwt.NumericDate `json:"exp,omitempty"`
 	ProjectID  string           `json:"oidc.circleci.com/project-id,omitempty"`
 	VCSOrigin  string           `json:"oidc.circleci.com/vcs-origin,omitempty"`
@@ -42,9 +43,23 @@ type Token struct {
 // algorithms are the signature algorithms a token may use.
 var algorithms = []jose.SignatureAlgorithm{jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512, jose.PS256}
 
-// Parse decodes a token without checking its signature.
+// MaxTokenLength is the longest token STS takes: AssumeRoleWithWebIdentity's
+// WebIdentityToken is 4 to 20,000 characters (AWS STS API, clientTokenType).
+const MaxTokenLength = 20000
+
+// ErrTooLong marks a token longer than MaxTokenLength, which STS refuses
+// before it reads it.
+var ErrTooLong = errors.New("longer than STS accepts")
+
+// Parse decodes a token without checking its signature. Surrounding
+// whitespace is dropped; a token longer than MaxTokenLength is refused, never
+// cut.
 func Parse(raw string) (*Token, error) {
 	raw = strings.TrimSpace(raw)
+	if len(raw) > MaxTokenLength {
+		return nil, fmt.Errorf("doctor: the token is %d characters long; STS accepts at most %d (AssumeRoleWithWebIdentity WebIdentityToken): %w",
+			len(raw), MaxTokenLength, ErrTooLong)
+	}
 	tok, err := jwt.ParseSigned(raw, algorithms)
 	if err != nil {
 		return nil, fmt.Errorf("doctor: the token is not a signed JWT: %w", err)
@@ -105,14 +120,21 @@ func Verify(ctx context.Context, t *Token, discoveryURL string, client *http.Cli
 	return nil
 }
 
-// expiry describes when the token expires relative to now.
-func (t *Token) expiry(now time.Time) (string, bool) {
+// lifetime describes the token's validity at now, and says why STS would
+// refuse it, if it would: no exp claim, an nbf still ahead, or an exp passed.
+func (t *Token) lifetime(now time.Time) (desc, problem string) {
+	if nbf := t.Claims.NotBefore; nbf != nil && nbf.Time().After(now) {
+		at := nbf.Time().UTC()
+		return fmt.Sprintf("not valid before %s, in %s", at.Format(time.RFC3339), at.Sub(now).Round(time.Second)),
+			fmt.Sprintf("the token is not valid before %s (nbf), %s from now", at.Format(time.RFC3339), at.Sub(now).Round(time.Second))
+	}
 	if t.Claims.Expiry == nil {
-		return "no exp claim", true
+		return "no exp claim", "the token has no exp claim, and STS refuses a token that never expires"
 	}
 	exp := t.Claims.Expiry.Time().UTC()
-	if now.After(exp) {
-		return fmt.Sprintf("expired at %s, %s ago", exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second)), false
+	if !now.Before(exp) {
+		d := fmt.Sprintf("expired at %s, %s ago", exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second))
+		return d, "the token " + d
 	}
-	return fmt.Sprintf("expires at %s, in %s", exp.Format(time.RFC3339), exp.Sub(now).Round(time.Second)), true
+	return fmt.Sprintf("expires at %s, in %s", exp.Format(time.RFC3339), exp.Sub(now).Round(time.Second)), ""
 }
