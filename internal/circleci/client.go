@@ -391,7 +391,7 @@ func (c *Client) send(ctx context.Context, method, path string, payload []byte, 
 	if err != nil {
 		var re *RedirectError
 		if errors.As(err, &re) {
-			re.Reason = c.clean(re.Reason)
+			re.To, re.Reason = c.clean(re.To), c.clean(re.Reason)
 			return 0, nil, nil, re
 		}
 		// The URL holds no secret; the transport error never holds the header.

@@ -163,6 +163,7 @@ func TestBadCreateAnswerWritesNothing(t *testing.T) {
 			assert.NotContains(t, out.String(), "Done.")
 			for _, r := range s.Requests() {
 				assert.False(t, strings.HasPrefix(r, "PUT "), r)
+				assert.NotContains(t, r, "/context//", "nothing is sent for a context without an ID")
 			}
 		})
 	}
@@ -317,7 +318,7 @@ func TestProjectOnly(t *testing.T) {
 		assert.Equal(t, roleARN, s.ProjectVars(slug)["AWS_ROLE_ARN"])
 		assert.Contains(t, s.ProjectVars(slug), publish.MarkerPrefix+"AWS_ROLE_ARN")
 	}
-	assert.Contains(t, out.String(), "in project gh/acme/api:")
+	assert.Contains(t, out.String(), "in project gh/acme/api, each with its marker variable")
 }
 
 func TestExpressionRestrictionsAreIdempotent(t *testing.T) {
