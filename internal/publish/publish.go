@@ -471,7 +471,7 @@ type progress struct {
 func (g *progress) describe(w io.Writer) {
 	fmt.Fprintln(w, "Stopped. What exists now:")
 	if g.context == "" && len(g.written) == 0 {
-		fmt.Fprintln(w, "  nothing was changed. A re-run starts over.")
+		fmt.Fprintln(w, "  no context was found or made, and no variable was written by this run. A re-run starts over.")
 		return
 	}
 	if g.context != "" {
@@ -532,6 +532,7 @@ func Apply(ctx context.Context, api API, p Plan, w io.Writer) (err error) {
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(w, "  in %s, each with its marker variable %s<NAME>:\n", t.label, MarkerPrefix)
 		for _, v := range p.Variables {
 			// The marker first: a variable publish wrote never exists without it.
 			if err := t.put(ctx, MarkerPrefix+v.Name, "written by circleci-oidc publish, stack "+p.Stack); err != nil {
@@ -541,9 +542,6 @@ func Apply(ctx context.Context, api API, p Plan, w io.Writer) (err error) {
 				return fmt.Errorf("%s: setting %s: %w", t.label, v.Name, err)
 			}
 			g.written[t.label]++
-		}
-		fmt.Fprintf(w, "  in %s, each with its marker variable %s<NAME>:\n", t.label, MarkerPrefix)
-		for _, v := range p.Variables {
 			fmt.Fprintf(w, "  set %-*s = %s  (%s)\n", width, v.Name, v.shown(), v.From)
 		}
 		for _, n := range p.stale(names) {
