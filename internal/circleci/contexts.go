@@ -304,8 +304,12 @@ func (c *Client) AddRestriction(ctx context.Context, contextID, typ, value strin
 		if err == nil {
 			return true, nil
 		}
-		if !(IsStatus(err, http.StatusConflict) || ambiguous(err)) || attempt >= c.maxRetries {
+		conflict := IsStatus(err, http.StatusConflict)
+		if !(conflict || ambiguous(err)) || attempt >= c.maxRetries {
 			return false, err
+		}
+		if conflict { // it exists: read it back at once
+			continue
 		}
 		if err := c.sleep(ctx, c.wait(attempt, "")); err != nil {
 			return false, fmt.Errorf("circleci: POST %s/restrictions: %w", p, err)
