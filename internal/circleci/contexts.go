@@ -44,8 +44,12 @@ type variable struct {
 
 func (v variable) name() string { return v.Context + v.Project }
 
-// maxPages bounds pagination against an API that never stops.
-const maxPages = 1000
+// maxPages and maxItems bound pagination against an API that never stops:
+// with answers of at most MaxAnswer, a list reads at most a bounded amount.
+const (
+	maxPages = 1000
+	maxItems = 100_000
+)
 
 // list follows next_page_token through every page of path. Each page must
 // hold an items list, and every item must pass valid.
@@ -78,6 +82,9 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			return nil, err
 		}
 		all = append(all, items...)
+		if len(all) > maxItems {
+			return nil, fmt.Errorf("circleci: GET %s: more than %d items; check --circleci-url", path, maxItems)
+		}
 		if p.NextPageToken == "" {
 			return all, nil
 		}
