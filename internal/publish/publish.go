@@ -99,10 +99,8 @@ type Restriction struct {
 	From string
 }
 
+// String returns the restriction as output shows it: "project <id>", "expression <expr>".
 func (r Restriction) String() string {
-	if r.Type == circleci.RestrictExpression {
-		return "expression " + r.Value
-	}
 	return r.Type + " " + r.Value
 }
 

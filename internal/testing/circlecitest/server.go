@@ -334,14 +334,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(in.Status)
 	case Body:
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(cmp(in.Status, http.StatusOK))
+		w.WriteHeader(orDefault(in.Status, http.StatusOK))
 		_, _ = w.Write([]byte(in.Body))
 	default:
 		panic(fmt.Sprintf("circlecitest: unknown fault kind %d", in.Kind))
 	}
 }
 
-func cmp(v, def int) int {
+func orDefault(v, def int) int {
 	if v == 0 {
 		return def
 	}
