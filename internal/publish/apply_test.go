@@ -367,3 +367,20 @@ func TestBranchExpression(t *testing.T) {
 		})
 	}
 }
+
+// A prune killed between deleting a variable and its marker leaves the
+// marker; the next run says so, and the next prune removes it.
+func TestOrphanMarker(t *testing.T) {
+	s := circlecitest.NewServer()
+	defer s.Close()
+	id := s.AddContext(org, "aws-dev")
+	s.SetVar(id, publish.MarkerPrefix+"OLD", "x")
+	c := api(t, s, t.Context())
+	var out bytes.Buffer
+	require.NoError(t, publish.Apply(t.Context(), c, plan(t, publish.Options{Context: "aws-dev"}), &out))
+	assert.Contains(t, out.String(), "left OLD (only its marker is left, from an interrupted prune; --prune deletes it)")
+	out.Reset()
+	require.NoError(t, publish.Apply(t.Context(), c, plan(t, publish.Options{Context: "aws-dev", Prune: true}), &out))
+	assert.Contains(t, out.String(), "deleted OLD")
+	assert.NotContains(t, s.Vars(id), publish.MarkerPrefix+"OLD")
+}

@@ -372,6 +372,15 @@ func (p Plan) stale(existing []string) []string {
 	return out
 }
 
+// leftWhy explains a stale variable left in place: one an earlier publish
+// wrote, or only its marker, when a killed prune deleted the variable.
+func leftWhy(names []string, name string) string {
+	if slices.Contains(names, name) {
+		return "an earlier publish wrote it; --prune deletes it"
+	}
+	return "only its marker is left, from an interrupted prune; --prune deletes it"
+}
+
 func (p Plan) header(w io.Writer, verb string) {
 	fmt.Fprintf(w, "%s stack %s -> %s\n", verb, p.Stack, p.where())
 	for _, n := range p.Notes {
@@ -442,7 +451,7 @@ func DryRun(ctx context.Context, api API, p Plan, w io.Writer) error {
 			if p.Prune {
 				fmt.Fprintf(w, "  would delete %s from %s (an earlier publish wrote it; this one does not)\n", n, t.label)
 			} else {
-				fmt.Fprintf(w, "  would leave %s in %s (an earlier publish wrote it; --prune deletes it)\n", n, t.label)
+				fmt.Fprintf(w, "  would leave %s in %s (%s)\n", n, t.label, leftWhy(names, n))
 			}
 		}
 	}
@@ -544,7 +553,7 @@ func Apply(ctx context.Context, api API, p Plan, w io.Writer) (err error) {
 		}
 		for _, n := range p.stale(names) {
 			if !p.Prune {
-				fmt.Fprintf(w, "  left %s (an earlier publish wrote it; --prune deletes it)\n", n)
+				fmt.Fprintf(w, "  left %s (%s)\n", n, leftWhy(names, n))
 				continue
 			}
 			g.pruning = true
