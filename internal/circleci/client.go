@@ -1,9 +1,15 @@
 // Package circleci is a small client for the parts of the CircleCI API v2
 // that publishing a role needs: contexts, their environment variables and
-// project restrictions, and project environment variables.
+// restrictions, and project environment variables.
 //
-// Every call has a timeout, retries 429 (honouring Retry-After) and 5xx
-// answers a bounded number of times, and never puts the token in an error.
+// The token goes only to the configured scheme, host and port: http:// is
+// refused unless the host is loopback, redirects to another origin are
+// refused, and a redirect is never followed for a method other than GET or
+// HEAD. Every call has a timeout; 429 answers (honouring Retry-After, capped)
+// are retried, and so are connection resets and 5xx answers to idempotent
+// calls. A write that is not idempotent (a POST) is never resent blindly: the
+// methods that make one look first whether an earlier try took effect. The
+// token never appears in an error, even when the server echoes it.
 package circleci
 
 import (
@@ -14,11 +20,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unicode"
 )
 
 // DefaultBaseURL is CircleCI cloud's API v2.
@@ -27,9 +36,16 @@ const DefaultBaseURL = "https://circleci.com/api/v2"
 // TokenEnv is the environment variable the token is read from by default.
 const TokenEnv = "CIRCLE_TOKEN"
 
+// MaxAnswer is the largest answer body the client reads, 4 MiB.
+const MaxAnswer = 4 << 20
+
+// maxRedirects bounds same-origin redirects of a GET or HEAD.
+const maxRedirects = 5
+
 // Client calls the CircleCI API v2.
 type Client struct {
 	baseURL    string
+	origin     *url.URL
 	token      string
 	http       *http.Client
 	timeout    time.Duration
@@ -50,17 +66,25 @@ func WithBaseURL(u string) Option { return func(c *Client) { c.baseURL = strings
 // seconds. It applies per request and leaves the HTTP client untouched.
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
-// WithRetries sets how many times a 429 or 5xx answer is retried (default 4)
+// WithRetries sets how many times a retryable failure is retried (default 4)
 // and the first backoff (default 500ms, doubling, with jitter).
 func WithRetries(n int, backoff time.Duration) Option {
 	return func(c *Client) { c.maxRetries, c.backoff = n, backoff }
 }
 
-// WithMaxRetryWait caps how long one Retry-After is honoured (default 60s).
+// WithMaxRetryWait caps how long one wait between tries lasts, Retry-After
+// included (default 60s).
 func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
 
-// WithHTTPClient replaces the HTTP client, which the client never changes;
-// its own Timeout applies besides WithTimeout's.
+// WithSleep replaces how the client waits between tries; tests use it to
+// record waits instead of sleeping.
+func WithSleep(f func(context.Context, time.Duration) error) Option {
+	return func(c *Client) { c.sleep = f }
+}
+
+// WithHTTPClient sets the HTTP client to send with. The client works on a copy
+// with its own redirect policy, so the caller's client is never changed; its
+// Timeout applies besides WithTimeout's.
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
 
 // ErrNoToken is returned by New without a token.
@@ -75,7 +99,6 @@ func New(token string, opts ...Option) (*Client, error) {
 	c := &Client{
 		baseURL:    DefaultBaseURL,
 		token:      token,
-		http:       http.DefaultClient,
 		timeout:    30 * time.Second,
 		maxRetries: 4,
 		backoff:    500 * time.Millisecond,
@@ -85,10 +108,116 @@ func New(token string, opts ...Option) (*Client, error) {
 	for _, o := range opts {
 		o(c)
 	}
-	if _, err := url.Parse(c.baseURL); err != nil {
-		return nil, fmt.Errorf("circleci: base URL %q: %w", c.baseURL, err)
+	origin, err := checkBaseURL(c.baseURL)
+	if err != nil {
+		return nil, err
 	}
+	c.origin = origin
+	shared := c.http
+	if shared == nil {
+		shared = http.DefaultClient
+	}
+	own := *shared // a copy: the caller's client keeps its own redirect policy
+	own.CheckRedirect = c.checkRedirect
+	c.http = &own
 	return c, nil
+}
+
+// checkBaseURL refuses base URLs that could send the token somewhere it
+// should not go: not absolute, credentials in the URL, or http:// to a host
+// that is not loopback.
+func checkBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return nil, fmt.Errorf("circleci: base URL %q is not an absolute https:// URL, such as %s", raw, DefaultBaseURL)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("circleci: base URL %q must not carry credentials, a query or a fragment; "+
+			"give only scheme, host and path, such as %s", redactUserinfo(u), DefaultBaseURL)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("circleci: base URL %q uses http://, which would send the API token in clear text; "+
+			"use https:// (http:// is accepted only for loopback hosts such as 127.0.0.1)", raw)
+	}
+	return &url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host)}, nil
+}
+
+func redactUserinfo(u *url.URL) string {
+	v := *u
+	if v.User != nil {
+		v.User = url.User("REDACTED")
+	}
+	return v.String()
+}
+
+// isLoopback reports whether host is localhost or an address in 127.0.0.0/8
+// or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// sameOrigin reports whether u has the base URL's scheme, host and port.
+func (c *Client) sameOrigin(u *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if strings.EqualFold(u.Scheme, "https") {
+			return "443"
+		}
+		return "80"
+	}
+	return strings.EqualFold(u.Scheme, c.origin.Scheme) && strings.EqualFold(u.Hostname(), c.origin.Hostname()) &&
+		port(u) == port(c.origin)
+}
+
+// RedirectError is a redirect the client refused to follow.
+type RedirectError struct {
+	Method, Path string
+	Status       int
+	// To is the scheme, host and port the API redirected to.
+	To string
+	// Reason says why the redirect was refused.
+	Reason string
+}
+
+// Error says what redirected where and why it was not followed.
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("circleci: %s %s: the API answered %d %s to %s; %s", e.Method, e.Path, e.Status,
+		http.StatusText(e.Status), e.To, e.Reason)
+}
+
+// checkRedirect is the copy's redirect policy: follow only GET and HEAD, only
+// to the same origin, only a few times.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0]
+	e := &RedirectError{Method: first.Method, Path: strings.TrimPrefix(first.URL.Path, c.basePath()),
+		To: (&url.URL{Scheme: req.URL.Scheme, Host: req.URL.Host}).String()}
+	if req.Response != nil {
+		e.Status = req.Response.StatusCode
+	}
+	switch {
+	case !c.sameOrigin(req.URL):
+		e.Reason = fmt.Sprintf("refusing to send the API token to another origin than %s; check --circleci-url: "+
+			"it must be the API's own address, such as %s", c.origin, DefaultBaseURL)
+	case first.Method != http.MethodGet && first.Method != http.MethodHead:
+		e.Reason = "a " + first.Method + " is never redirected, because the write could be lost or changed on the " +
+			"way; check --circleci-url: it must be the API's own address"
+	case len(via) > maxRedirects:
+		e.Reason = fmt.Sprintf("stopped after %d redirects", maxRedirects)
+	default:
+		return nil
+	}
+	return e
+}
+
+func (c *Client) basePath() string {
+	u, _ := url.Parse(c.baseURL)
+	return u.Path
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
@@ -106,7 +235,7 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 type APIError struct {
 	Method, Path string
 	Status       int
-	// Message is the API's own message, if it sent one.
+	// Message is the API's own message, if it sent one, cleaned of the token.
 	Message string
 	// Hint says what to check.
 	Hint string
@@ -124,66 +253,123 @@ func (e *APIError) Error() string {
 	return msg
 }
 
-func hint(status int, what string) string {
+// IsStatus reports whether err is an APIError with that status.
+func IsStatus(err error, status int) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == status
+}
+
+func (c *Client) hint(status int, what string) string {
 	switch status {
 	case http.StatusUnauthorized:
 		return "check " + TokenEnv + ": it must be a personal API token (project tokens are not accepted by API v2)"
 	case http.StatusForbidden:
 		return "the token's user lacks access: check that it belongs to an organization admin"
 	case http.StatusNotFound:
+		if p := c.basePath(); !strings.HasSuffix(p, "/api/v2") {
+			return fmt.Sprintf("check the base URL %q: CircleCI serves API v2 under /api/v2, such as %s",
+				c.baseURL, strings.TrimSuffix(c.baseURL, p)+"/api/v2")
+		}
 		return "check " + what
 	case http.StatusTooManyRequests:
 		return "rate limited; retries were exhausted"
 	}
 	if status >= 500 {
-		return "CircleCI answered with a server error; retries were exhausted"
+		return "CircleCI answered with a server error"
 	}
 	return ""
 }
 
-// do sends one API call, retrying 429 and 5xx, and decodes a JSON answer into
-// out when out is not nil. what names the thing a 404 means is missing.
-func (c *Client) do(ctx context.Context, method, path string, body, out any, what string) error {
+// call is one API call.
+type call struct {
+	method, path string
+	body         any
+	// out receives the decoded answer; nil ignores it.
+	out any
+	// check validates a decoded answer.
+	check func() error
+	// what names the thing a 404 means is missing.
+	what string
+	// idempotent calls are resent after a connection reset, a timeout or a
+	// 5xx answer; others only after 429, which means the call was not handled.
+	idempotent bool
+}
+
+// do sends one API call with retries and decodes a JSON answer into out.
+func (c *Client) do(ctx context.Context, k call) error {
 	var payload []byte
-	if body != nil {
+	if k.body != nil {
 		var err error
-		if payload, err = json.Marshal(body); err != nil {
-			return fmt.Errorf("circleci: %s %s: %w", method, path, err)
+		if payload, err = json.Marshal(k.body); err != nil {
+			return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		status, header, data, err := c.send(ctx, method, path, payload, body != nil)
+		status, header, data, err := c.send(ctx, k.method, k.path, payload, k.body != nil)
 		if err != nil {
+			if k.idempotent && transient(err) && ctx.Err() == nil && attempt < c.maxRetries {
+				if err := c.sleep(ctx, c.wait(attempt, "")); err != nil {
+					return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
+				}
+				continue
+			}
+			if transient(err) && attempt > 0 {
+				return fmt.Errorf("%w (gave up after %d attempts)", err, attempt+1)
+			}
 			return err
 		}
-		if status < 300 {
-			if out == nil || len(data) == 0 {
-				return nil
-			}
-			if err := json.Unmarshal(data, out); err != nil {
-				return fmt.Errorf("circleci: %s %s: decoding the answer: %w", method, path, err)
-			}
-			return nil
+		if status >= 200 && status < 300 {
+			return c.decode(k, data)
 		}
-		retryable := status == http.StatusTooManyRequests || status >= 500
+		retryable := status == http.StatusTooManyRequests || (status >= 500 && k.idempotent)
 		if retryable && attempt < c.maxRetries {
 			if err := c.sleep(ctx, c.wait(attempt, header.Get("Retry-After"))); err != nil {
-				return fmt.Errorf("circleci: %s %s: %w", method, path, err)
+				return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
 			}
 			continue
 		}
-		apiErr := &APIError{Method: method, Path: path, Status: status, Hint: hint(status, what)}
+		apiErr := &APIError{Method: k.method, Path: k.path, Status: status, Hint: c.hint(status, k.what)}
 		var msg struct {
 			Message string `json:"message"`
 		}
 		if json.Unmarshal(data, &msg) == nil {
-			apiErr.Message = msg.Message
+			apiErr.Message = c.clean(msg.Message)
 		}
 		if retryable {
 			apiErr.Hint = fmt.Sprintf("gave up after %d attempts; %s", attempt+1, apiErr.Hint)
 		}
 		return apiErr
 	}
+}
+
+// decode reads a 2xx answer into k.out and checks it.
+func (c *Client) decode(k call, data []byte) error {
+	if k.out == nil {
+		return nil
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fmt.Errorf("circleci: %s %s: the API answered with an empty body where JSON was expected; "+
+			"check --circleci-url", k.method, k.path)
+	}
+	if err := json.Unmarshal(data, k.out); err != nil {
+		return fmt.Errorf("circleci: %s %s: the answer is not the JSON expected (%v); check --circleci-url",
+			k.method, k.path, err)
+	}
+	if k.check != nil {
+		if err := k.check(); err != nil {
+			return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
+		}
+	}
+	return nil
+}
+
+// transient reports whether a transport error may go away on a second try:
+// a reset or dropped connection, or a request that timed out.
+func transient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // send makes one request, bounded by the client's timeout, and reads the
@@ -203,30 +389,74 @@ func (c *Client) send(ctx context.Context, method, path string, payload []byte, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		var re *RedirectError
+		if errors.As(err, &re) {
+			re.To, re.Reason = c.clean(re.To), c.clean(re.Reason)
+			return 0, nil, nil, re
+		}
 		// The URL holds no secret; the transport error never holds the header.
 		return 0, nil, nil, fmt.Errorf("circleci: %s %s: %w", method, path, unwrapURLError(err))
 	}
 	defer resp.Body.Close()
-	data, err = io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if resp.ContentLength > MaxAnswer {
+		return 0, nil, nil, tooLarge(method, path)
+	}
+	data, err = io.ReadAll(io.LimitReader(resp.Body, MaxAnswer+1))
 	if err != nil {
 		return 0, nil, nil, fmt.Errorf("circleci: %s %s: reading the answer: %w", method, path, err)
+	}
+	if len(data) > MaxAnswer {
+		return 0, nil, nil, tooLarge(method, path)
 	}
 	return resp.StatusCode, resp.Header, data, nil
 }
 
+func tooLarge(method, path string) error {
+	return fmt.Errorf("circleci: %s %s: answer too large (over %d MiB); check --circleci-url: "+
+		"it must be the API's own address, such as %s", method, path, MaxAnswer>>20, DefaultBaseURL)
+}
+
 // wait is how long to wait before retry number attempt+1: Retry-After when
-// the API sent one (capped), else exponential backoff with jitter.
+// the API sent one, else exponential backoff with jitter; never more than
+// maxWait.
 func (c *Client) wait(attempt int, retryAfter string) time.Duration {
-	if retryAfter != "" {
-		if s, err := strconv.Atoi(strings.TrimSpace(retryAfter)); err == nil && s >= 0 {
+	if retryAfter = strings.TrimSpace(retryAfter); retryAfter != "" {
+		if s, err := strconv.ParseUint(retryAfter, 10, 64); err == nil {
+			if s >= uint64(c.maxWait/time.Second) { // compared in seconds: no Duration overflow
+				return c.maxWait
+			}
 			return min(time.Duration(s)*time.Second, c.maxWait)
 		}
 		if t, err := http.ParseTime(retryAfter); err == nil {
 			return min(max(time.Until(t), 0), c.maxWait)
 		}
 	}
-	d := c.backoff << attempt
+	d := c.maxWait
+	if attempt < 30 && c.backoff<<attempt > 0 {
+		d = min(c.backoff<<attempt, c.maxWait)
+	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+// clean makes a server-supplied text safe to show: the token (as sent, or
+// escaped) is replaced, control characters are dropped, and the text is cut
+// to a reasonable length.
+func (c *Client) clean(s string) string {
+	for _, form := range []string{c.token, url.QueryEscape(c.token), url.PathEscape(c.token)} {
+		if form != "" {
+			s = strings.ReplaceAll(s, form, "[REDACTED]")
+		}
+	}
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "…"
+	}
+	return s
 }
 
 func unwrapURLError(err error) error {

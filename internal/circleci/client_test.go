@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,11 +71,10 @@ func TestCreateThenFind(t *testing.T) {
 	require.NotNil(t, found)
 	assert.Equal(t, created.ID, found.ID)
 
-	_, err = c.CreateContext(t.Context(), org, "aws-dev")
-	var apiErr *circleci.APIError
-	require.ErrorAs(t, err, &apiErr)
-	assert.Equal(t, http.StatusConflict, apiErr.Status)
-	assert.Contains(t, err.Error(), "already exists")
+	again, err := c.CreateContext(t.Context(), org, "aws-dev")
+	require.NoError(t, err, "a 409 is followed by a look-up by name")
+	assert.Equal(t, created.ID, again.ID)
+	assert.Equal(t, []string{org + "/aws-dev"}, s.Contexts())
 }
 
 func TestPutTwiceIsAnUpsert(t *testing.T) {
@@ -138,44 +136,6 @@ func TestErrorsSayWhatToCheckAndNeverTheToken(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, apiErr.Status)
 	assert.Contains(t, err.Error(), `check the context ID "no-such-context"`)
 	assert.NotContains(t, err.Error(), circlecitest.Token)
-}
-
-func TestRetriesAfter429(t *testing.T) {
-	s := circlecitest.NewServer()
-	defer s.Close()
-	var limited atomic.Int32
-	s.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if limited.Add(1) > 1 {
-			return false
-		}
-		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	})
-	c := client(t, s, circlecitest.Token)
-	start := time.Now()
-	_, err := c.CreateContext(t.Context(), org, "aws-dev")
-	require.NoError(t, err)
-	assert.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After: 1 is honoured")
-	assert.Equal(t, []string{"POST /api/v2/context", "POST /api/v2/context"}, s.Requests())
-	assert.Equal(t, []string{org + "/aws-dev"}, s.Contexts())
-}
-
-func TestRetryAfterIsCapped(t *testing.T) {
-	s := circlecitest.NewServer()
-	defer s.Close()
-	var n atomic.Int32
-	s.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-		if n.Add(1) > 1 {
-			return false
-		}
-		w.Header().Set("Retry-After", "3600")
-		w.WriteHeader(http.StatusTooManyRequests)
-		return true
-	})
-	c := client(t, s, circlecitest.Token, circleci.WithMaxRetryWait(10*time.Millisecond))
-	_, err := c.FindContext(t.Context(), org, "aws-dev")
-	assert.NoError(t, err)
 }
 
 func TestServerErrorThatNeverRecovers(t *testing.T) {

@@ -40,7 +40,7 @@ func TestNewPlan(t *testing.T) {
 			[]string{"AWS_ROLE_ARN=arn:aws:iam::222222222222:role/deploy", "AWS_REGION=eu-central-1", "AWS_DEFAULT_REGION=eu-central-1"}, ""},
 		{"a later --var replaces a default", nil, publish.Options{Context: "c", Vars: []publish.Var{{Name: "AWS_REGION", Output: "n"}}},
 			[]string{"AWS_ROLE_ARN=arn:aws:iam::222222222222:role/deploy", "AWS_REGION=3", "AWS_DEFAULT_REGION=us-west-2"}, ""},
-		{"no context", nil, publish.Options{}, nil, "no context"},
+		{"no context", nil, publish.Options{}, nil, "nowhere to publish"},
 		{"no region", func(s *stackout.Stack) { delete(s.Config, "aws:region") }, publish.Options{Context: "c"},
 			nil, "stack prod has no aws:region: pass --region"},
 		{"no organization", func(s *stackout.Stack) { delete(s.Config, "circleci-oidc:organizationId") },
@@ -101,5 +101,8 @@ func TestRestrictReadsProjectIDs(t *testing.T) {
 	s.Config["circleci-oidc:projectIds"] = `["p1","p2"]`
 	p, err := publish.NewPlan(s, publish.Options{Context: "c", Restrict: true})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"p1", "p2"}, p.Restrict)
+	assert.Equal(t, []publish.Restriction{
+		{Type: "project", Value: "p1", From: "config circleci-oidc:projectIds"},
+		{Type: "project", Value: "p2", From: "config circleci-oidc:projectIds"},
+	}, p.Restrictions)
 }
