@@ -3,12 +3,16 @@ package provider_test
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 
+	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/provider"
 )
 
 // TestYAMLExampleUsesTheSchema keeps the YAML example, which runs without a
@@ -40,4 +44,35 @@ func TestYAMLExampleUsesTheSchema(t *testing.T) {
 		assert.Contains(t, res.Properties, req)
 	}
 	assert.Equal(t, "${circleci.roleArn}", prog.Outputs["roleArn"])
+}
+
+// TestExamplesRestore checks that every example names the plugin in its
+// packages block, as `pulumi package add` writes it, so that `pulumi install`
+// brings back the plugin and the SDK.
+func TestExamplesRestore(t *testing.T) {
+	const source = "github.com/circleci-oidc/pulumi-circleci-oidc/provider/cmd/pulumi-resource-circleci-oidc"
+	dirs, err := os.ReadDir("../examples")
+	require.NoError(t, err)
+	checked := 0
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		raw, err := os.ReadFile("../examples/" + d.Name() + "/Pulumi.yaml")
+		require.NoError(t, err)
+		var proj struct {
+			Packages map[string]string `yaml:"packages"`
+		}
+		require.NoError(t, yaml.Unmarshal(raw, &proj), d.Name())
+		entry, ok := proj.Packages[provider.Name]
+		require.True(t, ok, "examples/%s/Pulumi.yaml has no packages entry for %s", d.Name(), provider.Name)
+		src, version, ok := strings.Cut(entry, "@")
+		assert.True(t, ok, "examples/%s pins a version: %s", d.Name(), entry)
+		assert.Equal(t, source, src, d.Name())
+		_, err = semver.ParseTolerant(version)
+		assert.NoError(t, err, "examples/%s: version %q is a semver tag", d.Name(), version)
+		assert.True(t, strings.HasPrefix(version, "v"), "examples/%s: version %q is a git tag such as v0.1.0", d.Name(), version)
+		checked++
+	}
+	assert.Equal(t, 4, checked, "yaml, typescript, python and go")
 }

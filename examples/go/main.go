@@ -26,6 +26,10 @@ func program(ctx *pulumi.Context) error {
 	if projectID == "" {
 		projectID = "22222222-2222-4222-8222-222222222222"
 	}
+	infraProjectID := cfg.Get("infraProjectId")
+	if infraProjectID == "" {
+		infraProjectID = "33333333-3333-4333-8333-333333333333"
+	}
 	deploy, err := json.Marshal(map[string]any{
 		"Version": "2012-10-17",
 		"Statement": []map[string]any{{
@@ -36,10 +40,20 @@ func program(ctx *pulumi.Context) error {
 		return err
 	}
 	oidc, err := circlecioidc.NewCircleCIOIDC(ctx, "circleci", &circlecioidc.CircleCIOIDCArgs{
-		OrganizationId:    pulumi.String(organizationID),
-		ProjectIds:        pulumi.ToStringArray([]string{projectID}),
-		Branches:          pulumi.ToStringArray([]string{"main"}),
-		VcsOrigins:        pulumi.ToStringArray([]string{"github.com/acme/api"}),
+		OrganizationId: pulumi.String(organizationID),
+		// The API deploys from main, infrastructure from release branches.
+		Rules: circlecioidc.RuleArray{
+			circlecioidc.RuleArgs{
+				ProjectIds: pulumi.ToStringArray([]string{projectID}),
+				VcsOrigins: pulumi.ToStringArray([]string{"github.com/acme/api"}),
+				Branches:   pulumi.ToStringArray([]string{"main"}),
+			},
+			circlecioidc.RuleArgs{
+				ProjectIds: pulumi.ToStringArray([]string{infraProjectID}),
+				VcsOrigins: pulumi.ToStringArray([]string{"github.com/acme/infra"}),
+				Branches:   pulumi.ToStringArray([]string{"release/*"}),
+			},
+		},
 		RoleName:          pulumi.String("circleci-deploy"),
 		Path:              pulumi.String("/ci/"),
 		Tags:              pulumi.StringMap{"team": pulumi.String("platform")},

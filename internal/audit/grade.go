@@ -8,6 +8,7 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strings"
 	"unicode"
 
@@ -329,20 +330,32 @@ func (s statement) attackerTail() []string {
 		append(strings.Split(otherOrigin, "/"), "vcs-ref", "refs", "heads", "x")...)
 }
 
+// likeSubjects yields the allowing Like conditions' sub patterns, with their
+// operators.
+func (s statement) likeSubjects() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		ops, values := s.conditionValues("sub", true)
+		for i, op := range ops {
+			if !strings.Contains(op, "Like") {
+				continue
+			}
+			for _, p := range values[i] {
+				if !yield(op, p) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // gradeStars finds a "*" that stands before a pinned segment: IAM's "*"
 // matches "/", and the end of a v2 subject is a branch name anyone with push
 // access chooses, so the pinned text after the "*" can be spelt in the branch
 // name. Each suspicion is confirmed by the evaluator with a forged subject.
 func (s statement) gradeStars() []Finding {
 	var out []Finding
-	ops, values := s.conditionValues("sub", true)
-	for i, op := range ops {
-		if !strings.Contains(op, "Like") {
-			continue
-		}
-		for _, p := range values[i] {
-			out = append(out, s.starFindings(op, p)...)
-		}
+	for op, p := range s.likeSubjects() {
+		out = append(out, s.starFindings(op, p)...)
 	}
 	return out
 }
@@ -437,38 +450,32 @@ func fill(p string) string {
 // a branch of the same name passes when forked PRs get secrets.
 func (s statement) gradeForks() []Finding {
 	var out []Finding
-	ops, values := s.conditionValues("sub", true)
-	for i, op := range ops {
-		if !strings.Contains(op, "Like") {
+	for op, p := range s.likeSubjects() {
+		before, after, ok := strings.Cut(p, "/vcs-ref/")
+		if !ok || after == "*" || after == "" {
 			continue
 		}
-		for _, p := range values[i] {
-			before, after, ok := strings.Cut(p, "/vcs-ref/")
-			if !ok || after == "*" || after == "" {
-				continue
-			}
-			// The origin is unpinned where a * stands for it: vcs-origin/*,
-			// or the user or project segment folded with what follows.
-			var prefix string
-			switch {
-			case strings.HasSuffix(before, "/vcs-origin/*"):
-				prefix = fill(strings.TrimSuffix(before, "/vcs-origin/*"))
-			case strings.HasSuffix(before, "/user/*"):
-				prefix = fill(before)
-			case strings.HasSuffix(before, "/project/*"):
-				prefix = strings.TrimSuffix(before, "*") + otherProject + "/user/" + otherUser
-			default:
-				continue // the origin is pinned
-			}
-			forged := prefix + "/vcs-origin/" + otherOrigin + "/vcs-ref/" + fill(after)
-			if ok, note := s.accepts(forged); ok {
-				f := s.finding(Medium, CheckBranchNoOrigin, describeCondition(op, s.issuer+":sub", []string{p}),
-					fmt.Sprintf("the branch or tag is limited but the repository is not: a build of a fork on %s passes when "+
-						"\"Pass secrets to builds from forked pull requests\" is on%s", fill(after), note),
-					"pin the repository: replace vcs-origin/* by vcs-origin/<HOST/OWNER/REPO> (circleci-oidc: vcsOrigins)")
-				f.Example = forged
-				out = append(out, f)
-			}
+		// The origin is unpinned where a * stands for it: vcs-origin/*,
+		// or the user or project segment folded with what follows.
+		var prefix string
+		switch {
+		case strings.HasSuffix(before, "/vcs-origin/*"):
+			prefix = fill(strings.TrimSuffix(before, "/vcs-origin/*"))
+		case strings.HasSuffix(before, "/user/*"):
+			prefix = fill(before)
+		case strings.HasSuffix(before, "/project/*"):
+			prefix = strings.TrimSuffix(before, "*") + otherProject + "/user/" + otherUser
+		default:
+			continue // the origin is pinned
+		}
+		forged := prefix + "/vcs-origin/" + otherOrigin + "/vcs-ref/" + fill(after)
+		if ok, note := s.accepts(forged); ok {
+			f := s.finding(Medium, CheckBranchNoOrigin, describeCondition(op, s.issuer+":sub", []string{p}),
+				fmt.Sprintf("the branch or tag is limited but the repository is not: a build of a fork on %s passes when "+
+					"\"Pass secrets to builds from forked pull requests\" is on%s", fill(after), note),
+				"pin the repository: replace vcs-origin/* by vcs-origin/<HOST/OWNER/REPO> (circleci-oidc: vcsOrigins)")
+			f.Example = forged
+			out = append(out, f)
 		}
 	}
 	return out

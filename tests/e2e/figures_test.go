@@ -1,11 +1,15 @@
 package e2e
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +100,115 @@ func TestFigures(t *testing.T) {
 	require.Zero(t, writes(noopCalls), "a no-op up writes nothing")
 	require.Zero(t, givenHandshakes)
 	require.Zero(t, reuseHandshakes)
+}
+
+// TestPluginFigures prints what the plugin costs a consumer: the cold build
+// that a first `pulumi package add` runs, the binary's size, its start-up
+// time and its peak RSS during a preview of the YAML example. It asserts
+// nothing about time. scripts/e2e-figures.sh runs it.
+func TestPluginFigures(t *testing.T) {
+	if os.Getenv("E2E_FIGURES") == "" {
+		t.Skip("prints performance figures; run scripts/e2e-figures.sh")
+	}
+	w := newWorld(t)
+	requireTools(t, "pulumi-language-yaml")
+
+	// Cold: an empty build cache, the module cache as it is (a consumer's
+	// first build also downloads the modules).
+	cold := filepath.Join(w.dir, "cold")
+	start := time.Now()
+	run(t, repoRoot(), []string{"GOCACHE=" + filepath.Join(w.dir, "gocache")},
+		"go", "build", "-buildvcs=true", "-o", filepath.Join(cold, pluginName), "./provider/cmd/"+pluginName)
+	coldBuild := time.Since(start)
+	bin, warmBuild := buildPlugin(t, repoRoot(), filepath.Join(w.dir, "warm"))
+	info, err := os.Stat(bin)
+	require.NoError(t, err)
+
+	// Start-up: from exec to the port on standard output, which is when the
+	// engine can talk to the plugin.
+	var startups []time.Duration
+	for range 5 {
+		cmd := exec.Command(bin)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		start := time.Now()
+		require.NoError(t, cmd.Start())
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		startups = append(startups, time.Since(start))
+		require.NoError(t, err)
+		_, err = strconv.Atoi(strings.TrimSpace(line))
+		require.NoError(t, err, "the plugin prints its port first: %q", line)
+		require.NoError(t, cmd.Process.Kill())
+		_ = cmd.Wait()
+	}
+	slices.Sort(startups)
+
+	// Peak RSS: the engine starts the plugin for a preview of the YAML
+	// example; its VmHWM is read from /proc while it runs.
+	plugin := filepath.Dir(bin)
+	dir := filepath.Join(w.dir, "yaml")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	b, err := os.ReadFile(filepath.Join(repoRoot(), "examples", "yaml", "Pulumi.yaml"))
+	require.NoError(t, err)
+	b = []byte(strings.Replace(string(b), examplePackageSource, plugin, 1))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), b, 0o644))
+	ws, err := auto.NewLocalWorkspace(t.Context(), auto.WorkDir(dir), auto.EnvVars(w.env))
+	require.NoError(t, err)
+	st, err := auto.UpsertStack(t.Context(), "dev", ws)
+	require.NoError(t, err)
+	require.NoError(t, st.SetConfig(t.Context(), "aws:region", auto.ConfigValue{Value: "eu-west-1"}))
+	done := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		most := 0
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			most = max(most, peakRSS(bin))
+			select {
+			case <-done:
+				peak <- most
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	start = time.Now()
+	_, err = st.Preview(t.Context(), optpreview.ProgressStreams(io.Discard))
+	previewTime := time.Since(start)
+	close(done)
+	rss := <-peak
+	require.NoError(t, err)
+
+	fmt.Printf("\n%-52s %s\n", "plugin figure", "value")
+	row := func(k string, v any) { fmt.Printf("%-52s %v\n", k, v) }
+	row("go build, cold build cache (first package add)", coldBuild.Round(time.Second))
+	row("go build, warm build cache", warmBuild.Round(time.Millisecond))
+	row("binary size", fmt.Sprintf("%.1f MiB", float64(info.Size())/(1<<20)))
+	row("start-up to port printed (median of 5)", startups[len(startups)/2].Round(time.Millisecond))
+	row("preview of the YAML example, plugin started by engine", previewTime.Round(time.Millisecond))
+	row("plugin peak RSS during that preview (VmHWM)", fmt.Sprintf("%.1f MiB", float64(rss)/1024))
+}
+
+// peakRSS returns the largest VmHWM, in KiB, of the running processes whose
+// executable is bin.
+func peakRSS(bin string) int {
+	procs, _ := filepath.Glob("/proc/[0-9]*/exe")
+	most := 0
+	for _, exe := range procs {
+		if target, err := os.Readlink(exe); err != nil || target != bin {
+			continue
+		}
+		status, err := os.ReadFile(filepath.Join(filepath.Dir(exe), "status"))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(status), "\n") {
+			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+				most = max(most, kb)
+			}
+		}
+	}
+	return most
 }

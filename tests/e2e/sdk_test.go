@@ -126,7 +126,7 @@ func TestInline(t *testing.T) {
 // builds the component remotely through the plugin, like the Go component.
 func TestGoExampleOnTheGeneratedSDK(t *testing.T) {
 	w := newWorld(t)
-	w.servePlugin(t)
+	w.realPlugin(t)
 	dir := filepath.Join(w.dir, "go-example")
 	sdk := filepath.Join(dir, "sdks", "circleci-oidc")
 	genSDK(t, "go", sdk)

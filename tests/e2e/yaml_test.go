@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
-	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -15,19 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component"
-	"github.com/circleci-oidc/pulumi-circleci-oidc/provider"
 )
 
-// servePlugin serves the component provider in this process, as the engine
-// would run pulumi-resource-circleci-oidc, and attaches the engine to it.
-func (w *world) servePlugin(t *testing.T) {
-	t.Helper()
-	prov, err := provider.New()
-	require.NoError(t, err)
-	srv, err := p.RawServer(provider.Name, provider.PluginVersion(), prov)(nil)
-	require.NoError(t, err)
-	w.env["PULUMI_DEBUG_PROVIDERS"] += ",circleci-oidc:" + itoa(serve(t, srv))
-}
+// examplePackageSource is what `pulumi package add` writes into the examples'
+// Pulumi.yaml for the first release.
+const examplePackageSource = "github.com/circleci-oidc/pulumi-circleci-oidc/provider/cmd/pulumi-resource-circleci-oidc@v0.1.0"
 
 // yamlExampleArgs are the Go equivalent of examples/yaml/Pulumi.yaml's
 // resource with its default config.
@@ -59,14 +51,20 @@ func yamlExampleArgs() component.CircleCIOIDCArgs {
 func TestYAMLExampleThroughThePlugin(t *testing.T) {
 	w := newWorld(t)
 	requireTools(t, "pulumi-language-yaml")
-	w.servePlugin(t)
+	plugin := w.realPlugin(t)
 	ctx := t.Context()
 
+	// The example names the released plugin, which cannot be fetched here:
+	// its packages entry is pointed at the binary built from this checkout.
 	dir := filepath.Join(w.dir, "yaml")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	b, err := os.ReadFile(filepath.Join(repoRoot(), "examples", "yaml", "Pulumi.yaml"))
 	require.NoError(t, err)
+	entry := "  circleci-oidc: " + examplePackageSource
+	require.Contains(t, string(b), "\npackages:\n"+entry+"\n")
+	b = []byte(strings.Replace(string(b), entry, "  circleci-oidc: "+plugin, 1))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), b, 0o644))
+	w.env["PATH"] = os.Getenv("PATH") // the packages entry, not PATH, leads the engine to the plugin
 
 	ws, err := auto.NewLocalWorkspace(ctx, auto.WorkDir(dir), auto.EnvVars(w.env))
 	require.NoError(t, err)
