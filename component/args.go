@@ -49,6 +49,11 @@ type CircleCIOIDCArgs struct {
 	// Reuse this IAM OIDC provider instead of creating one: a second role or stack in the same account. Nothing is
 	// fetched then.
 	ExistingProviderArn pulumi.StringPtrInput `pulumi:"existingProviderArn,optional"`
+	// Reuse the account's IAM OIDC provider for the issuer without typing its ARN:
+	// `arn:<partition>:iam::<account>:oidc-provider/<issuer>`, from the credentials' account and partition. The
+	// provider must exist; the preview fails with the way to create it when it doesn't. Conflicts with
+	// `existingProviderArn`.
+	ReuseProvider bool `pulumi:"reuseProvider,optional"`
 	// Provider thumbprints, 40 lowercase hex digits each, instead of the one fetched from the issuer's certificate
 	// chain (the top intermediate CA's SHA-1). At most 5.
 	Thumbprints []string `pulumi:"thumbprints,optional"`

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-tls/sdk/v5/go/tls"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -70,7 +71,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 		return nil, err
 	}
 	inline := mapInput(args.InlinePolicies)
-	reuse := isSet(args.ExistingProviderArn)
+	reuse := isSet(args.ExistingProviderArn) || args.ReuseProvider
 
 	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
 		return nil, err
@@ -81,7 +82,7 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 	// them all before any is created.
 	cfg := pulumi.ToOutput(in).ApplyT(func(v any) (config.Config, error) {
 		c := v.(resolved).config(args)
-		if reuse && c.ExistingProviderARN == "" {
+		if isSet(args.ExistingProviderArn) && c.ExistingProviderARN == "" {
 			return c, config.Errors{{Field: "existingProviderArn", Problem: "resolved to an empty string; " +
 				"give the ARN of the issuer's IAM OIDC provider or leave it unset"}}
 		}
@@ -100,10 +101,21 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 
 	var providerARN pulumi.StringOutput
 	var thumbprints pulumi.StringArrayOutput
-	if reuse {
+	switch {
+	case args.ReuseProvider:
+		// The provider of the issuer in the account and partition of the
+		// credentials, as CDK's fromOrganizationId builds it.
+		account := aws.GetCallerIdentityOutput(ctx, aws.GetCallerIdentityOutputArgs{}, parent).AccountId()
+		partition := aws.GetPartitionOutput(ctx, aws.GetPartitionOutputArgs{}, parent).Partition()
+		arn := pulumi.All(cfg, partition, account).ApplyT(func(v []any) string {
+			return v[0].(config.Config).ProviderARN(v[1].(string), v[2].(string))
+		}).(pulumi.StringOutput)
+		providerARN = reusedProvider(ctx, cfg, arn, parent)
+		thumbprints = pulumi.ToStringArray(nil).ToStringArrayOutput()
+	case reuse:
 		providerARN = reusedProvider(ctx, cfg, str(func(c config.Config) string { return c.ExistingProviderARN }), parent)
 		thumbprints = pulumi.ToStringArray(nil).ToStringArrayOutput()
-	} else {
+	default:
 		thumbprints = thumbprintsOf(ctx, cfg, issuer, len(args.Thumbprints) == 0, parent)
 		provider, err := iam.NewOpenIdConnectProvider(ctx, name+"-provider", &iam.OpenIdConnectProviderArgs{
 			Url: issuer,
@@ -183,19 +195,21 @@ func NewCircleCIOIDC(ctx *pulumi.Context, name string, args CircleCIOIDCArgs,
 
 // reusedProvider reads the reused provider and returns its ARN once every
 // audience is one of its client IDs: STS refuses a token whose aud the
-// provider lacks before the trust policy is read.
+// provider lacks before the trust policy is read. A provider that cannot be
+// read fails with the way to create it.
 func reusedProvider(ctx *pulumi.Context, cfg pulumi.AnyOutput, arn pulumi.StringOutput,
 	parent pulumi.ResourceOrInvokeOption,
 ) pulumi.StringOutput {
-	found := iam.LookupOpenIdConnectProviderOutput(ctx, iam.LookupOpenIdConnectProviderOutputArgs{
-		Arn: arn.ToStringPtrOutput(),
-	}, parent)
-	return pulumi.All(cfg, found.ClientIdLists()).ApplyT(func(v []any) (string, error) {
-		c, clientIDs := v[0].(config.Config), v[1].([]string)
-		if err := c.CheckReusedProvider(clientIDs); err != nil {
+	return pulumi.All(cfg, arn).ApplyT(func(v []any) (string, error) {
+		c, arn := v[0].(config.Config), v[1].(string)
+		found, err := iam.LookupOpenIdConnectProvider(ctx, &iam.LookupOpenIdConnectProviderArgs{Arn: &arn}, parent)
+		if err != nil {
+			return "", c.MissingProvider(arn, err)
+		}
+		if err := c.CheckReusedProvider(arn, found.ClientIdLists); err != nil {
 			return "", err
 		}
-		return c.ExistingProviderARN, nil
+		return arn, nil
 	}).(pulumi.StringOutput)
 }
 

@@ -486,3 +486,33 @@ func TestReusedProviderMustKnowEveryAudience(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, m.OfType(typRole), 1)
 }
+
+// TestReuseProviderByOrganization builds the provider's ARN from the
+// credentials' account and partition, reads it, and creates no provider.
+func TestReuseProviderByOrganization(t *testing.T) {
+	args := baseArgs()
+	args.ReuseProvider = true
+	m := &pulumimock.Mocks{}
+	out, err := pulumimock.Construct(m, "ci", args)
+	require.NoError(t, err)
+	want := "arn:aws:iam::" + pulumimock.Account + ":oidc-provider/" + issuerKey
+	assert.Equal(t, want, out.ProviderArn)
+	assert.Empty(t, m.OfType(typProvider))
+	var tokens []string
+	for _, c := range m.Calls() {
+		tokens = append(tokens, c.Token)
+	}
+	assert.ElementsMatch(t, []string{pulumimock.GetCallerIdentity, pulumimock.GetPartition,
+		pulumimock.GetOpenIDConnectProvider}, tokens, "no certificate fetch")
+	doc, err := trust.Parse(out.TrustPolicy)
+	require.NoError(t, err)
+	assert.Equal(t, trust.StringList{want}, doc.Statement[0].Principal.Federated)
+
+	// A provider that does not exist fails with the way to create it, and no role is made.
+	m = &pulumimock.Mocks{Missing: map[string]bool{want: true}}
+	_, err = pulumimock.Construct(m, "ci", args)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "reuseProvider needs the IAM OIDC provider "+want+", which could not be read")
+	assert.Contains(t, err.Error(), "aws iam create-open-id-connect-provider --url https://"+issuerKey)
+	assert.Empty(t, m.OfType(typRole))
+}

@@ -103,6 +103,7 @@ func (r resolved) config(a CircleCIOIDCArgs) config.Config {
 		ManagedPoliciesQuota:  a.ManagedPoliciesQuota,
 		ExtraConditions:       a.ExtraConditions,
 		ExistingProviderARN:   deref(r.ExistingProviderARN),
+		ReuseProvider:         a.ReuseProvider,
 		Thumbprints:           a.Thumbprints,
 		AdditionalThumbprints: a.AdditionalThumbprints,
 		RoleName:              deref(r.RoleName),

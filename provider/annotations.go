@@ -41,6 +41,10 @@ func (a *CircleCIOIDCArgs) Annotate(an infer.Annotator) {
 		"They may not replace the `aud` and `sub` conditions the component builds.")
 	an.Describe(&a.ExistingProviderArn, "Reuse this IAM OIDC provider instead of creating one: a second role or "+
 		"stack in the same account. Nothing is fetched then.")
+	an.Describe(&a.ReuseProvider, "Reuse the account's IAM OIDC provider for the issuer without typing its ARN: "+
+		"`arn:<partition>:iam::<account>:oidc-provider/<issuer>`, from the credentials' account and "+
+		"partition. The provider must exist; the preview fails with the way to create it when it "+
+		"doesn't. Conflicts with `existingProviderArn`.")
 	an.Describe(&a.Thumbprints, "Provider thumbprints, 40 lowercase hex digits each, instead of the one fetched from "+
 		"the issuer's certificate chain (the top intermediate CA's SHA-1). At most 5.")
 	an.Describe(&a.AdditionalThumbprints, "Thumbprints added to the fetched or given ones. At most 5 in all.")

@@ -74,7 +74,10 @@ type Config struct {
 	// ManagedPoliciesQuota is the account's managed policies per role quota.
 	ManagedPoliciesQuota int
 
-	ExistingProviderARN   string
+	ExistingProviderARN string
+	// ReuseProvider reuses the account's provider for the issuer, its ARN
+	// built from the account and partition of the credentials.
+	ReuseProvider         bool
 	Thumbprints           []string
 	AdditionalThumbprints []string
 
@@ -120,7 +123,13 @@ func (c Config) WithDefaults() Config {
 
 // ReusesProvider reports whether an existing IAM OIDC provider is used
 // instead of creating one.
-func (c Config) ReusesProvider() bool { return c.ExistingProviderARN != "" }
+func (c Config) ReusesProvider() bool { return c.ExistingProviderARN != "" || c.ReuseProvider }
+
+// ProviderARN returns the ARN of the issuer's provider in an account and
+// partition, such as arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/<ORG>.
+func (c Config) ProviderARN(partition, account string) string {
+	return "arn:" + partition + ":iam::" + account + ":oidc-provider/" + trust.IssuerKey(c.IssuerURL)
+}
 
 // FetchesThumbprint reports whether the issuer's certificate chain must be
 // fetched: only when a provider is created and no thumbprints are given.
@@ -179,10 +188,10 @@ func (c Config) TrustSpec(providerARN string) trust.Spec {
 // the standard aws partition, with a made-up account of the same length as
 // any. The trust policy built with it has the size the real one will have.
 func (c Config) PlaceholderProviderARN() string {
-	if c.ReusesProvider() {
+	if c.ExistingProviderARN != "" {
 		return c.ExistingProviderARN
 	}
-	return "arn:aws:iam::000000000000:oidc-provider/" + trust.IssuerKey(c.IssuerURL)
+	return c.ProviderARN("aws", "000000000000")
 }
 
 // InlinePolicyNames returns the inline policy names, sorted.

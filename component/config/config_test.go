@@ -209,10 +209,18 @@ func TestValidate(t *testing.T) {
 		{"provider ARN of another issuer", func(c *config.Config) {
 			c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + project
 		}, "is the provider for oidc.circleci.com/org/" + project + ", not for the issuer"},
+		{"reuse by organization", func(c *config.Config) { c.ReuseProvider = true }, ""},
+		{"reuse by organization and by ARN", func(c *config.Config) {
+			c.ReuseProvider = true
+			c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
+		}, "reuseProvider cannot be set with existingProviderArn, which names the provider already; remove one"},
+		{"thumbprints with reuse by organization", func(c *config.Config) {
+			c.ReuseProvider, c.Thumbprints = true, []string{tp}
+		}, "thumbprints has no effect with a reused provider (existingProviderArn, reuseProvider)"},
 		{"thumbprints with a reused provider", func(c *config.Config) {
 			c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
 			c.Thumbprints = []string{tp}
-		}, "thumbprints has no effect with existingProviderArn"},
+		}, "thumbprints has no effect with a reused provider"},
 		{"thumbprint uppercase", func(c *config.Config) { c.Thumbprints = []string{strings.ToUpper(tp)} },
 			"is not 40 lowercase hex digits; give the SHA-1 fingerprint without colons, such as " + tp},
 		{"repeated thumbprint", func(c *config.Config) { c.Thumbprints = []string{tp, tp} },
@@ -418,11 +426,23 @@ func TestWarnings(t *testing.T) {
 func TestCheckReusedProvider(t *testing.T) {
 	c := valid()
 	c.ExistingProviderARN = "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org
-	assert.NoError(t, c.CheckReusedProvider([]string{org}))
+	assert.NoError(t, c.CheckReusedProvider(c.ExistingProviderARN, []string{org}))
 	c.Audiences = []string{org, "sts.amazonaws.com"}
-	err := c.CheckReusedProvider([]string{org})
+	err := c.CheckReusedProvider(c.ExistingProviderARN, []string{org})
 	require.Error(t, err)
 	assert.Equal(t, `circleci-oidc: audiences[1] "sts.amazonaws.com" is not a client ID of the reused provider `+
 		c.ExistingProviderARN+`, so STS would refuse every token with that aud; add it to the provider's client IDs `+
 		`(aws iam add-client-id-to-open-id-connect-provider) or remove it from audiences`, err.Error())
+}
+
+func TestMissingProvider(t *testing.T) {
+	c := valid()
+	c.ReuseProvider = true
+	arn := c.ProviderARN("aws-us-gov", "123456789012")
+	assert.Equal(t, "arn:aws-us-gov:iam::123456789012:oidc-provider/oidc.circleci.com/org/"+org, arn)
+	err := c.MissingProvider(arn, errors.New("NoSuchEntity"))
+	assert.Equal(t, "circleci-oidc: reuseProvider needs the IAM OIDC provider "+arn+", which could not be read: "+
+		"NoSuchEntity. If it does not exist yet, create it once: deploy one stack or component for the issuer "+
+		"without reuseProvider and existingProviderArn, or run aws iam create-open-id-connect-provider --url "+
+		"https://oidc.circleci.com/org/"+org+" --client-id-list "+org+"; then reuse it here", err.Error())
 }

@@ -267,6 +267,10 @@ func (c Config) validateProvider(p *problems) {
 	if c.ReusesProvider() {
 		m := providerARNRE.FindStringSubmatch(c.ExistingProviderARN)
 		switch {
+		case c.ReuseProvider && c.ExistingProviderARN != "":
+			p.add("reuseProvider", "", "cannot be set with existingProviderArn, which names the provider already; "+
+				"remove one")
+		case c.ReuseProvider:
 		case m == nil:
 			p.add("existingProviderArn", c.ExistingProviderARN, "is not an IAM OIDC provider ARN, such as "+
 				"arn:aws:iam::123456789012:oidc-provider/%s", trust.IssuerKey(c.IssuerURL))
@@ -276,8 +280,8 @@ func (c Config) validateProvider(p *problems) {
 				m[2], trust.IssuerKey(c.IssuerURL))
 		}
 		if len(c.Thumbprints)+len(c.AdditionalThumbprints) > 0 {
-			p.add("thumbprints", "", "has no effect with existingProviderArn: a reused provider keeps its own; "+
-				"remove thumbprints and additionalThumbprints")
+			p.add("thumbprints", "", "has no effect with a reused provider (existingProviderArn, reuseProvider), "+
+				"which keeps its own; remove thumbprints and additionalThumbprints")
 		}
 		return
 	}
@@ -493,16 +497,29 @@ func (c Config) Warnings() []string {
 }
 
 // CheckReusedProvider checks the audiences against the client IDs of the
-// reused provider: STS refuses a token whose aud is not one of them before
+// reused provider arn: STS refuses a token whose aud is not one of them before
 // it reads the trust policy.
-func (c Config) CheckReusedProvider(clientIDs []string) error {
+func (c Config) CheckReusedProvider(arn string, clientIDs []string) error {
 	var p problems
 	for i, a := range c.Audiences {
 		if !slices.Contains(clientIDs, a) {
 			p.add(index("audiences", i), a, "is not a client ID of the reused provider %s, so STS would refuse "+
 				"every token with that aud; add it to the provider's client IDs (aws iam "+
-				"add-client-id-to-open-id-connect-provider) or remove it from audiences", c.ExistingProviderARN)
+				"add-client-id-to-open-id-connect-provider) or remove it from audiences", arn)
 		}
 	}
 	return p.err()
+}
+
+// MissingProvider is the problem when the reused provider arn cannot be read:
+// it names the input that chose it, the error and the ways out.
+func (c Config) MissingProvider(arn string, err error) error {
+	field := "existingProviderArn"
+	if c.ReuseProvider {
+		field = "reuseProvider"
+	}
+	return Errors{{Field: field, Problem: fmt.Sprintf("needs the IAM OIDC provider %s, which could not be read: "+
+		"%v. If it does not exist yet, create it once: deploy one stack or component for the issuer without "+
+		"reuseProvider and existingProviderArn, or run aws iam create-open-id-connect-provider --url %s "+
+		"--client-id-list %s; then reuse it here", arn, err, c.IssuerURL, strings.Join(c.Audiences, " "))}}
 }

@@ -56,6 +56,7 @@ func loadArgs(cfg *pulumiconfig.Config) (component.CircleCIOIDCArgs, error) {
 		VcsOrigins:            r.list("vcsOrigins"),
 		UserIds:               r.list("userIds"),
 		ExistingProviderArn:   r.str("existingProviderArn"),
+		ReuseProvider:         plain[bool](&r, "reuseProvider"),
 		RoleName:              r.str("roleName"),
 		RoleNamePrefix:        r.str("roleNamePrefix"),
 		Path:                  r.str("path"),

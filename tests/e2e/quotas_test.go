@@ -156,3 +156,33 @@ func TestStandinEnforcesIAMQuotas(t *testing.T) {
 	assert.ErrorContains(t, q.checkInline(ctx, w.iam, "ci", "b", inline(5000)),
 		"LimitExceeded: Maximum policy size of 10240 bytes exceeded for role ci")
 }
+
+// Scenario 12: reuseProvider finds the account's provider by the issuer, with
+// no ARN typed; where there is none, the preview says how to make one.
+func TestReuseProviderByOrganization(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+
+	none := w.devStack(t, "none")
+	setPath(t, none, "circleci-oidc:reuseProvider", "true")
+	_, err := none.Preview(ctx, optpreview.ProgressStreams(io.Discard))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "reuseProvider needs the IAM OIDC provider arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/"+devOrg)
+	assert.Contains(t, err.Error(), "aws iam create-open-id-connect-provider")
+	assert.Zero(t, writes(w.aws.snapshot()), "nothing was created: %s", w.aws)
+
+	first := w.devStack(t, "dev")
+	res, err := first.Up(ctx, optup.ProgressStreams(io.Discard))
+	require.NoError(t, err)
+	providerARN := res.Outputs["providerArn"].Value.(string)
+
+	second := w.devStack(t, "second")
+	setPath(t, second, "circleci-oidc:roleName", "circleci-deploy-second")
+	setPath(t, second, "circleci-oidc:reuseProvider", "true")
+	handshakes := w.tlsSrv.handshakes.Load()
+	res, err = second.Up(ctx, optup.ProgressStreams(io.Discard))
+	require.NoError(t, err)
+	assert.Equal(t, providerARN, res.Outputs["providerArn"].Value)
+	assert.Equal(t, handshakes, w.tlsSrv.handshakes.Load(), "a reused provider needs no certificate")
+	assert.Equal(t, []string{providerARN}, w.providerARNs(ctx, t), "still one provider")
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -114,8 +115,18 @@ func (q iamQuotas) checkInline(ctx context.Context, c *iam.Client, role, name, d
 // Invoke answers iam.getOpenIdConnectProvider by reading the provider.
 func (p *awsStandin) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (*pulumirpc.InvokeResponse, error) {
 	p.calls.add("Invoke")
-	const token = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
-	if req.GetTok() != token {
+	switch req.GetTok() {
+	case "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider":
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return p.callerIdentity(ctx)
+	case "aws:index/getPartition:getPartition":
+		// moto serves the standard partition.
+		ret, err := plugin.MarshalProperties(resource.PropertyMap{
+			"id": resource.NewProperty("aws"), "partition": resource.NewProperty("aws"),
+			"dnsSuffix": resource.NewProperty("amazonaws.com"), "reverseDnsPrefix": resource.NewProperty("com.amazonaws"),
+		}, plugin.MarshalOptions{})
+		return &pulumirpc.InvokeResponse{Return: ret}, err
+	default:
 		return nil, fmt.Errorf("aws stand-in: %s is not implemented", req.GetTok())
 	}
 	args, err := props(req.GetArgs())
@@ -141,6 +152,21 @@ func (p *awsStandin) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (
 		"clientIdLists":   list(got.ClientIDList),
 		"thumbprintLists": list(got.ThumbprintList),
 		"tags":            resource.NewProperty(resource.PropertyMap{}),
+	}, plugin.MarshalOptions{})
+	return &pulumirpc.InvokeResponse{Return: ret}, err
+}
+
+// callerIdentity answers aws.getCallerIdentity from moto's STS.
+func (p *awsStandin) callerIdentity(ctx context.Context) (*pulumirpc.InvokeResponse, error) {
+	id, err := p.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, err
+	}
+	ret, err := plugin.MarshalProperties(resource.PropertyMap{
+		"id":        resource.NewProperty(aws.ToString(id.Account)),
+		"accountId": resource.NewProperty(aws.ToString(id.Account)),
+		"arn":       resource.NewProperty(aws.ToString(id.Arn)),
+		"userId":    resource.NewProperty(aws.ToString(id.UserId)),
 	}, plugin.MarshalOptions{})
 	return &pulumirpc.InvokeResponse{Return: ret}, err
 }

@@ -19,8 +19,12 @@ const Account = "123456789012"
 // GetCertificate is pulumi-tls's getCertificate token.
 const GetCertificate = "tls:index/getCertificate:getCertificate"
 
-// GetOpenIDConnectProvider is pulumi-aws's iam.getOpenIdConnectProvider token.
-const GetOpenIDConnectProvider = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
+// pulumi-aws's invokes the component makes.
+const (
+	GetOpenIDConnectProvider = "aws:iam/getOpenIdConnectProvider:getOpenIdConnectProvider"
+	GetCallerIdentity        = "aws:index/getCallerIdentity:getCallerIdentity"
+	GetPartition             = "aws:index/getPartition:getPartition"
+)
 
 // Fingerprints of RealisticChain.
 const (
@@ -56,6 +60,8 @@ type Mocks struct {
 	// ClientIDs answers getOpenIdConnectProvider by provider ARN. A provider
 	// not in it has one client ID, the organization ID its URL ends with.
 	ClientIDs map[string][]string
+	// Missing lists providers getOpenIdConnectProvider does not find.
+	Missing map[string]bool
 
 	mu        sync.Mutex
 	resources []Resource
@@ -118,8 +124,25 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Unlock()
 	switch args.Token {
 	case GetCertificate:
+	case GetCallerIdentity:
+		return resource.PropertyMap{
+			"accountId": resource.NewProperty(Account),
+			"arn":       resource.NewProperty("arn:aws:iam::" + Account + ":user/ci"),
+			"id":        resource.NewProperty(Account),
+			"userId":    resource.NewProperty("AIDAEXAMPLE"),
+		}, nil
+	case GetPartition:
+		return resource.PropertyMap{
+			"partition":        resource.NewProperty("aws"),
+			"dnsSuffix":        resource.NewProperty("amazonaws.com"),
+			"id":               resource.NewProperty("aws"),
+			"reverseDnsPrefix": resource.NewProperty("com.amazonaws"),
+		}, nil
 	case GetOpenIDConnectProvider:
 		arn := args.Args["arn"].StringValue()
+		if m.Missing[arn] {
+			return nil, fmt.Errorf("reading IAM OIDC Provider (%s): NoSuchEntity: OpenIDConnect Provider not found", arn)
+		}
 		ids, ok := m.ClientIDs[arn]
 		if !ok {
 			ids = []string{arn[strings.LastIndex(arn, "/")+1:]}
