@@ -101,9 +101,7 @@ func (t *Token) TrustClaims() trust.Claims {
 // the token's own issuer when discoveryURL is "" (CircleCI server, or a test
 // issuer, may serve them elsewhere). The iss claim must still be the token's.
 func Verify(ctx context.Context, t *Token, discoveryURL string, client *http.Client) error {
-	if client != nil {
-		ctx = oidc.ClientContext(ctx, client)
-	}
+	ctx = oidc.ClientContext(ctx, limitedClient(client, MaxDocumentSize))
 	if discoveryURL == "" {
 		discoveryURL = t.Claims.Issuer
 	} else {
