@@ -61,6 +61,7 @@ func TestClaimsTable(t *testing.T) {
 			VCSOrigins: []string{apiRepo}},
 		"api and web on main": {ProjectIDs: []string{api, web}, Branches: []string{"main"}},
 		"alice in api":        {ProjectIDs: []string{api}, UserIDs: []string{alice}},
+		"api repo, any ref":   {ProjectIDs: []string{api}, VCSOrigins: []string{"gitlab.com/acme/grp/api"}},
 		"alice on main":       {ProjectIDs: []string{api}, UserIDs: []string{alice}, Branches: []string{"main"}},
 		"rules": {Rules: []config.Rule{
 			{ProjectIDs: []string{api}, VCSOrigins: []string{apiRepo}, Branches: []string{"main"}},
@@ -93,6 +94,11 @@ func TestClaimsTable(t *testing.T) {
 			ciJob{project: infra, origin: webRepo, ref: "refs/heads/project/" + api + "/user/x/vcs-ref/refs/heads/main"}, false},
 		{"api and web on main", "v1 token of api", ciJob{project: api}, false},
 
+		{"api repo, any ref", "main of the repo", ciJob{project: api, origin: "gitlab.com/acme/grp/api", ref: main}, true},
+		{"api repo, any ref", "a tag of the repo", ciJob{project: api, origin: "gitlab.com/acme/grp/api", ref: tag}, true},
+		{"api repo, any ref", "origin spoof: a repository under the pinned one, named vcs-ref",
+			ciJob{project: api, origin: "gitlab.com/acme/grp/api/vcs-ref", ref: main}, false},
+		{"api repo, any ref", "another repository", ciJob{project: api, origin: "gitlab.com/acme/grp/web", ref: main}, false},
 		{"alice in api", "alice, v1", ciJob{project: api}, true},
 		{"alice in api", "alice, v2", ciJob{project: api, origin: apiRepo, ref: "refs/heads/feature"}, true},
 		{"alice in api", "mallory", ciJob{project: api, user: mallory, origin: apiRepo, ref: main}, false},

@@ -141,6 +141,17 @@ func TestValidate(t *testing.T) {
 		{"branch holding vcs-ref/", func(c *config.Config) { c.Branches = []string{"vcs-ref/main"} },
 			`branches[0] "vcs-ref/main" must not contain vcs-ref/: the trust policy refuses every subject that ` +
 				`holds /vcs-ref/ twice, to stop spoofed refs, so it could never match; rename the branches`},
+		{"branch ending in vcs-ref works", func(c *config.Config) { c.Branches = []string{"my-vcs-ref/x", "x/vcs-ref"} }, ""},
+		{"branch git refuses: trailing slash", func(c *config.Config) { c.Branches = []string{"main/"} },
+			`branches[0] "main/" is not a git ref name (git refuses it), so no job could run on it`},
+		{"branch git refuses: double slash", func(c *config.Config) { c.Branches = []string{"a//b"} }, "is not a git ref name"},
+		{"branch git refuses: .lock", func(c *config.Config) { c.Branches = []string{"x.lock"} }, "is not a git ref name"},
+		{"branch git refuses: bracket", func(c *config.Config) { c.Branches = []string{"[x]"} }, "is not a git ref name"},
+		{"origin with a vcs-ref segment", func(c *config.Config) { c.VCSOrigins = []string{"github.com/vcs-ref/api"} },
+			`vcsOrigins[0] "github.com/vcs-ref/api" has a vcs-ref segment: the trust policy refuses every subject ` +
+				`that holds /vcs-ref/ twice, to stop spoofed refs, so it could never match`},
+		{"origin ending in vcs-ref", func(c *config.Config) { c.VCSOrigins = []string{"gitlab.com/acme/vcs-ref"} },
+			"has a vcs-ref segment"},
 		{"tag holding a policy variable", func(c *config.Config) { c.GitTags = []string{"v${aws:username}"} },
 			`gitTags[0] "v${aws:username}" must not contain ${: IAM would read it as a policy variable`},
 		{"pinning unknown", func(c *config.Config) { c.ProjectPinning = "sub" },

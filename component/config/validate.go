@@ -24,7 +24,7 @@ var (
 	providerARNRE   = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider/(.+)$`)
 	vcsOriginRE     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:\d+)?(/[\w.-]+){2,}$`)
 	circleciIssuer  = regexp.MustCompile(`^https://oidc\.circleci\.com/org/([^/]+)$`)
-	refUnsafeChars  = " \t\n~^:\\"
+	refUnsafeChars  = " \t\n~^:\\["
 	knownOperatorRE = regexp.MustCompile(`^((ForAnyValue|ForAllValues):)?(String(Not)?Equals(IgnoreCase)?|String(Not)?Like|` +
 		`Numeric(Not)?Equals|Numeric(LessThan|GreaterThan)(Equals)?|Date(Not)?Equals|Date(LessThan|GreaterThan)(Equals)?|` +
 		`Bool|BinaryEquals|IpAddress|NotIpAddress|Arn(Not)?(Equals|Like))(IfExists)?$|^Null$`)
@@ -151,14 +151,17 @@ func (c Config) validateRule(p *problems, prefix string, r Rule, allowAll bool) 
 				p.add(f, n, "is empty; give a name or pattern such as %s", example)
 			case strings.HasPrefix(n, "refs/"):
 				p.add(f, n, "must not start with refs/; give %q", strings.TrimPrefix(n, refPrefix))
-			case strings.Contains(n, "vcs-ref/"):
+			case strings.Contains("/"+n, "/vcs-ref/"):
 				p.add(f, n, "must not contain vcs-ref/: the trust policy refuses every subject that holds "+
 					"/vcs-ref/ twice, to stop spoofed refs, so it could never match; rename the %s", field)
 			case strings.Contains(n, "${"):
 				p.add(f, n, "must not contain ${: IAM would read it as a policy variable; give a name or "+
 					"pattern such as %s", example)
-			case strings.ContainsAny(n, refUnsafeChars) || strings.Contains(n, ".."):
-				p.add(f, n, "is not a git ref name; give a name or pattern such as %s", example)
+			case strings.ContainsAny(n, refUnsafeChars) || strings.Contains(n, "..") || strings.Contains(n, "//") ||
+				strings.HasPrefix(n, "/") || strings.HasSuffix(n, "/") || strings.HasSuffix(n, ".") ||
+				strings.HasSuffix(n, ".lock") || strings.Contains(n, "@{"):
+				p.add(f, n, "is not a git ref name (git refuses it), so no job could run on it; give a name or "+
+					"pattern such as %s", example)
 			}
 		}
 	}
@@ -174,6 +177,9 @@ func (c Config) validateRule(p *problems, prefix string, r Rule, allowAll bool) 
 			p.add(f, o, "must not end in .git; give %q", strings.TrimSuffix(o, ".git"))
 		case !vcsOriginRE.MatchString(o):
 			p.add(f, o, "is not host/owner/repository, such as github.com/acme/api")
+		case strings.Contains(o+"/", "/vcs-ref/"):
+			p.add(f, o, "has a vcs-ref segment: the trust policy refuses every subject that holds /vcs-ref/ twice, "+
+				"to stop spoofed refs, so it could never match; this repository cannot be pinned")
 		}
 	}
 

@@ -128,7 +128,9 @@ func (spec Spec) Scopes() []Scope {
 // statements would, at a fraction of the size (each statement repeats the
 // principal, the action and every condition key). For that, each pattern
 // keeps its rule's projects, whatever the pinning; the project-id key, where
-// every rule names projects, checks them a second time.
+// every rule names projects, checks them a second time. One difference is on
+// the safe side: once a rule pins a ref, RefSpoofGuard refuses, for every
+// rule, the subjects whose ref holds "/vcs-ref/".
 func Build(spec Spec) Document {
 	key := IssuerKey(spec.IssuerURL)
 	scopes := spec.Scopes()

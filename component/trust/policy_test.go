@@ -37,7 +37,7 @@ func TestSubjects(t *testing.T) {
 			trust.Scope{ProjectIDs: []string{project}, VCSOrigins: []string{origin}, Branches: []string{"main"}},
 			[]string{base + trust.AnyUUID + "/vcs-origin/" + origin + "/vcs-ref/refs/heads/main"}},
 		{"origin, any ref", trust.Scope{VCSOrigins: []string{origin}},
-			[]string{anyUser + trust.AnyUUID + "/vcs-origin/" + origin + "/vcs-ref/*"}},
+			[]string{anyUser + trust.AnyUUID + "/vcs-origin/" + origin + "/vcs-ref/refs/*"}},
 		{"user in any project", trust.Scope{UserIDs: []string{user}},
 			[]string{anyUser + user, anyUser + user + "/vcs-origin/*"}},
 		{"whole organization", trust.Scope{}, []string{anyUser + "*"}},

@@ -74,7 +74,10 @@ func (s Scope) Subjects() []string {
 			}
 			refs := s.Refs()
 			if len(refs) == 0 {
-				refs = []string{"*"}
+				// Not "*": a ref always starts with refs/, and "*" would also
+				// take an origin ending in /vcs-ref, whose "/vcs-ref/vcs-ref/"
+				// the guard cannot see (its two "/vcs-ref/" share a slash).
+				refs = []string{"refs/*"}
 			}
 			for _, o := range orAny(s.VCSOrigins) {
 				for _, r := range refs {
@@ -89,9 +92,11 @@ func (s Scope) Subjects() []string {
 // v2Pattern returns the pattern for v2 subjects of project p, user u,
 // origin o and ref r, where AnyUUID and "*" mean unpinned.
 //
-// RefSpoofGuard leaves a subject one "/vcs-ref/", so a "*" that stands
-// before it can only stretch over the segments CircleCI writes before the
-// ref. The unpinned segments that come after the last pinned one therefore
+// RefSpoofGuard leaves a subject one "/vcs-ref/" that a ref, which starts
+// with refs/, follows: two overlapping ones ("/vcs-ref/vcs-ref/", from an
+// origin ending in /vcs-ref) escape the guard but not the refs/ after it. So
+// a "*" that stands before the pinned ref can only stretch over the segments
+// CircleCI writes before it. The unpinned segments that come after the last pinned one therefore
 // fold into one "*", which keeps the policy short: org/O/project/* instead of
 // org/O/project/AnyUUID/user/AnyUUID/vcs-origin/*. A segment that something
 // pinned follows keeps its AnyUUID.
