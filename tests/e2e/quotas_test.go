@@ -92,17 +92,13 @@ func TestRaisedQuotaIsHonoured(t *testing.T) {
 func TestWarningsAndReusedProviderAudiences(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	first := w.devStack(t, "dev")
-	res, err := first.Up(ctx, optup.ProgressStreams(io.Discard))
-	require.NoError(t, err)
-	providerARN := res.Outputs["providerArn"].Value.(string)
+	providerARN := w.upDev(t)
 
-	second := w.devStack(t, "second")
-	setPath(t, second, "circleci-oidc:roleName", "circleci-deploy-second")
+	second := w.besideDev(t, "second")
 	setPath(t, second, "circleci-oidc:existingProviderArn", providerARN)
 	require.NoError(t, second.RemoveConfig(ctx, "circleci-oidc:vcsOrigins"))
 	var out bytes.Buffer
-	_, err = second.Preview(ctx, optpreview.ProgressStreams(&out))
+	_, err := second.Preview(ctx, optpreview.ProgressStreams(&out))
 	require.NoError(t, err)
 	assert.Contains(t, out.String(), "branches and gitTags are set without vcsOrigins")
 
@@ -171,16 +167,12 @@ func TestReuseProviderByOrganization(t *testing.T) {
 	assert.Contains(t, err.Error(), "aws iam create-open-id-connect-provider")
 	assert.Zero(t, writes(w.aws.snapshot()), "nothing was created: %s", w.aws)
 
-	first := w.devStack(t, "dev")
-	res, err := first.Up(ctx, optup.ProgressStreams(io.Discard))
-	require.NoError(t, err)
-	providerARN := res.Outputs["providerArn"].Value.(string)
+	providerARN := w.upDev(t)
 
-	second := w.devStack(t, "second")
-	setPath(t, second, "circleci-oidc:roleName", "circleci-deploy-second")
+	second := w.besideDev(t, "second")
 	setPath(t, second, "circleci-oidc:reuseProvider", "true")
 	handshakes := w.tlsSrv.handshakes.Load()
-	res, err = second.Up(ctx, optup.ProgressStreams(io.Discard))
+	res, err := second.Up(ctx, optup.ProgressStreams(io.Discard))
 	require.NoError(t, err)
 	assert.Equal(t, providerARN, res.Outputs["providerArn"].Value)
 	assert.Equal(t, handshakes, w.tlsSrv.handshakes.Load(), "a reused provider needs no certificate")

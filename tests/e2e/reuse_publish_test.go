@@ -24,23 +24,18 @@ import (
 func TestSecondStackReusesTheProvider(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	first := w.devStack(t, "dev")
-	res, err := first.Up(ctx, optup.ProgressStreams(io.Discard))
-	require.NoError(t, err)
-	providerARN := res.Outputs["providerArn"].Value.(string)
+	providerARN := w.upDev(t)
 
 	// Without existingProviderArn, IAM's EntityAlreadyExists surfaces.
-	clash := w.devStack(t, "clash")
-	setPath(t, clash, "circleci-oidc:roleName", "circleci-deploy-clash")
-	_, err = clash.Up(ctx, optup.ProgressStreams(io.Discard))
+	clash := w.besideDev(t, "clash")
+	_, err := clash.Up(ctx, optup.ProgressStreams(io.Discard))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "EntityAlreadyExists")
 
-	second := w.devStack(t, "second")
-	setPath(t, second, "circleci-oidc:roleName", "circleci-deploy-second")
+	second := w.besideDev(t, "second")
 	setPath(t, second, "circleci-oidc:existingProviderArn", providerARN)
 	handshakes := w.tlsSrv.handshakes.Load()
-	res, err = second.Up(ctx, optup.ProgressStreams(io.Discard))
+	res, err := second.Up(ctx, optup.ProgressStreams(io.Discard))
 	require.NoError(t, err)
 	assert.Equal(t, providerARN, res.Outputs["providerArn"].Value)
 	assert.Equal(t, handshakes, w.tlsSrv.handshakes.Load(), "a reused provider needs no certificate")

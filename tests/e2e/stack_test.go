@@ -43,6 +43,24 @@ func (w *world) devStack(t *testing.T, name string) auto.Stack {
 	return st
 }
 
+// upDev deploys the dev stack and returns the ARN of the provider it made.
+func (w *world) upDev(t *testing.T) string {
+	t.Helper()
+	st := w.devStack(t, "dev")
+	res, err := st.Up(t.Context(), optup.ProgressStreams(io.Discard))
+	require.NoError(t, err)
+	return res.Outputs["providerArn"].Value.(string)
+}
+
+// besideDev makes a dev stack whose role gets its own name, so that it can
+// stand beside the dev stack in the same account.
+func (w *world) besideDev(t *testing.T, name string) auto.Stack {
+	t.Helper()
+	st := w.devStack(t, name)
+	setPath(t, st, "circleci-oidc:roleName", "circleci-deploy-"+name)
+	return st
+}
+
 func setPath(t *testing.T, st auto.Stack, key, value string) {
 	t.Helper()
 	require.NoError(t, st.SetConfigWithOptions(t.Context(), key, auto.ConfigValue{Value: value},
