@@ -102,7 +102,7 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.ProjectPinning == "" {
 		c.ProjectPinning = string(trust.PinSubject)
-		if circleciIssuer.MatchString(c.IssuerURL) {
+		if c.cloudIssuer() {
 			c.ProjectPinning = string(trust.PinClaim)
 		}
 	}

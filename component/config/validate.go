@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -55,6 +54,10 @@ func issuerOrg(issuerURL string) string {
 	}
 	return ""
 }
+
+// cloudIssuer reports whether the issuer is CircleCI cloud's, the only one
+// whose tokens STS exposes with the project-id key.
+func (c Config) cloudIssuer() bool { return issuerOrg(c.IssuerURL) != "" }
 
 func (c Config) validateIdentity(p *problems) {
 	switch {
@@ -209,7 +212,7 @@ func (c Config) validatePinning(p *problems) {
 	case !slices.Contains(trust.Pinnings, pin):
 		p.add("projectPinning", c.ProjectPinning, "is not one of %q, %q and %q", trust.PinClaim, trust.PinSubject,
 			trust.PinBoth)
-	case pin != trust.PinSubject && c.IssuerURL != "" && !circleciIssuer.MatchString(c.IssuerURL):
+	case pin != trust.PinSubject && c.IssuerURL != "" && !c.cloudIssuer():
 		p.add("projectPinning", c.ProjectPinning, "needs STS's %s condition key, which only CircleCI cloud's "+
 			"issuer has, so with issuerUrl %q no token could match; set projectPinning: %s",
 			trust.ProjectIDClaim, c.IssuerURL, trust.PinSubject)
@@ -226,7 +229,7 @@ func (c Config) validateExtraConditions(p *problems) {
 		ours[trust.StringLike+" "+prefix+"sub"] = true
 		ours[trust.StringNotLike+" "+prefix+"sub"] = true
 		stsKeys[prefix+"aud"], stsKeys[prefix+"sub"] = true, true
-		if circleciIssuer.MatchString(c.IssuerURL) {
+		if c.cloudIssuer() {
 			ours[trust.StringEquals+" "+prefix+trust.ProjectIDClaim] = true
 			stsKeys[prefix+trust.ProjectIDClaim] = true
 		}
@@ -402,7 +405,7 @@ func (c Config) validateQuotas(p *problems) {
 	}
 	total := 0
 	for _, doc := range c.InlinePolicies {
-		total += PolicySize(doc)
+		total += trust.PolicySize(doc)
 	}
 	if total > MaxInlinePoliciesSize {
 		p.add("inlinePolicies", "", "come to %d characters without white space, over the %d IAM allows for a "+
@@ -414,17 +417,6 @@ func (c Config) validateQuotas(p *problems) {
 			p.list = append(p.list, e)
 		}
 	}
-}
-
-// PolicySize returns a JSON policy's length as IAM counts it against its
-// quotas: characters without the white space between JSON tokens. A document
-// that is not JSON counts as it is.
-func PolicySize(doc string) int {
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(doc)); err != nil {
-		return utf8.RuneCountInString(doc)
-	}
-	return utf8.RuneCount(buf.Bytes())
 }
 
 // TrustPolicyProblem returns the problem with a trust policy that is longer
@@ -452,7 +444,7 @@ func (c Config) TrustPolicyProblem(doc trust.Document) *FieldError {
 		fmt.Fprintf(&b, ", and %d project ID(s)", projects)
 	}
 	b.WriteString(". To shorten it: ")
-	if trust.Pinning(c.ProjectPinning) != trust.PinClaim && circleciIssuer.MatchString(c.IssuerURL) {
+	if trust.Pinning(c.ProjectPinning) != trust.PinClaim && c.cloudIssuer() {
 		b.WriteString("set projectPinning: claim, the compact form; ")
 	}
 	fmt.Fprintf(&b, "use fewer branches, gitTags, vcsOrigins or userIds, or patterns such as release/*; or give "+

@@ -177,12 +177,17 @@ func (c Conditions) add(op, key string, values ...string) {
 }
 
 // Size returns the document's length as IAM counts it against the role trust
-// policy quota: characters, without the white space between JSON tokens.
-// White space inside values is counted, which can only overstate the size.
-func (d Document) Size() int {
+// policy quota (see PolicySize).
+func (d Document) Size() int { return PolicySize(d.JSON()) }
+
+// PolicySize returns a JSON policy's length as IAM counts it against its
+// quotas: characters without the white space between JSON tokens. White space
+// inside values is counted, which can only overstate the size. A document
+// that is not JSON counts as it is.
+func PolicySize(doc string) int {
 	var buf bytes.Buffer
-	if err := json.Compact(&buf, []byte(d.JSON())); err != nil {
-		panic(err) // JSON returns valid JSON
+	if err := json.Compact(&buf, []byte(doc)); err != nil {
+		return utf8.RuneCountInString(doc)
 	}
 	return utf8.RuneCount(buf.Bytes())
 }
