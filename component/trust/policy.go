@@ -3,7 +3,6 @@ package trust
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
@@ -206,20 +205,6 @@ func (d Document) JSON() string {
 	return string(bytes.TrimRight(buf.Bytes(), "\n"))
 }
 
-// Parse reads a policy document, accepting IAM's lone-string shorthand for any
-// list.
-func Parse(s string) (Document, error) {
-	var d Document
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	if err := dec.Decode(&d); err != nil {
-		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
-	}
-	if len(d.Statement) == 0 {
-		return Document{}, errors.New("trust: parse policy: no Statement")
-	}
-	return d, nil
-}
-
 // Keys returns the condition keys of c's operator op, sorted.
 func (c Conditions) Keys(op string) []string {
 	keys := make([]string, 0, len(c[op]))
@@ -231,6 +216,7 @@ func (c Conditions) Keys(op string) []string {
 }
 
 // UnmarshalJSON accepts Statement as a list or, as IAM allows, a lone object.
+// Read policies with Parse, which refuses what IAM refuses first.
 func (d *Document) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Version   string          `json:"Version"`
@@ -244,7 +230,7 @@ func (d *Document) UnmarshalJSON(b []byte) error {
 	if len(raw.Statement) == 0 {
 		return nil
 	}
-	if bytes.HasPrefix(bytes.TrimSpace(raw.Statement), []byte("{")) {
+	if isJSONObject(raw.Statement) {
 		var one Statement
 		if err := json.Unmarshal(raw.Statement, &one); err != nil {
 			return err

@@ -139,7 +139,7 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 				continue
 			}
 			role := Role{Name: name, ARN: arn, Size: Size(text), Findings: []Finding{}}
-			doc, err := trust.ParseStrict(text)
+			doc, err := trust.Parse(text)
 			if err != nil {
 				role.Findings = append(role.Findings, Finding{Severity: Medium, Check: CheckUnreadable, Role: name,
 					Pattern: "(whole policy)", Problem: err.Error(),

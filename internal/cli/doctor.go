@@ -135,7 +135,7 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 		}
 		text, source = doc, "role "+roleARN
 	}
-	d, err := trust.ParseStrict(text)
+	d, err := trust.Parse(text)
 	return d, source, err
 }
 
