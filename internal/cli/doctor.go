@@ -22,6 +22,11 @@ import (
 // never cut.
 const maxStdin = 64 << 10
 
+// maxPolicyFile is the most doctor reads from --policy: more is refused. IAM
+// caps a trust policy at 8,192 characters without white space (FACTS, IAM
+// quotas), so 1 MiB leaves room for any indentation.
+const maxPolicyFile = 1 << 20
+
 func newDoctorCommand(env Env) *cobra.Command {
 	var (
 		token, policyFile, stack, dir, roleARN, issuerURL string
@@ -112,7 +117,7 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 	var text, source string
 	switch {
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := readPolicyFile(file)
 		if err != nil {
 			return trust.Document{}, "", err
 		}
@@ -137,6 +142,49 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 	}
 	d, err := trust.Parse(text)
 	return d, source, err
+}
+
+// readPolicyFile reads --policy: a regular file of at most maxPolicyFile
+// bytes. Devices, such as /dev/zero, and named pipes, which block until a
+// writer comes, are refused before they are opened.
+func readPolicyFile(name string) ([]byte, error) {
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, usage("--policy %s is not a regular file (%s); give the path of a JSON policy document", name, fileKind(info.Mode()))
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPolicyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading --policy %s: %w", name, err)
+	}
+	if len(b) > maxPolicyFile {
+		return nil, usage("--policy %s holds more than %d bytes; IAM limits a trust policy to 8,192 characters", name, maxPolicyFile)
+	}
+	return b, nil
+}
+
+// fileKind names the kind of a file that is not regular.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
 }
 
 // rolePolicy reads a role's trust policy with IAM GetRole.
