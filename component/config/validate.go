@@ -413,10 +413,29 @@ func (c Config) validateQuotas(p *problems) {
 			total, MaxInlinePoliciesSize)
 	}
 	if validQuotas && c.OrganizationID != "" && c.IssuerURL != "" {
-		if e := c.TrustPolicyProblem(trust.Build(c.TrustSpec(c.PlaceholderProviderARN()))); e != nil {
+		spec := c.TrustSpec(c.PlaceholderProviderARN())
+		e := c.tooManySubjects(spec)
+		if e == nil {
+			e = c.TrustPolicyProblem(trust.Build(spec))
+		}
+		if e != nil {
 			p.list = append(p.list, e)
 		}
 	}
+}
+
+// tooManySubjects returns the quota problem of a spec whose sub patterns
+// alone, counted before they are built, are longer than trustPolicyQuota, or
+// nil. Each pattern takes at least "org/<ORG>/project/" and the quotes and
+// comma around it, so the count bounds the size from below: at 50 projects ×
+// users × repositories × branches, building them would take gigabytes.
+func (c Config) tooManySubjects(spec trust.Spec) *FieldError {
+	n := spec.CountSubjects()
+	atLeast := n * (len("org/"+c.OrganizationID+"/project/") + len(`"",`))
+	if atLeast <= c.TrustPolicyQuota {
+		return nil
+	}
+	return c.quotaProblem(fmt.Sprintf("more than %d", atLeast), "at least one", fmt.Sprintf("at least %d", n), 0)
 }
 
 // TrustPolicyProblem returns the problem with a trust policy that is longer
@@ -433,10 +452,17 @@ func (c Config) TrustPolicyProblem(doc trust.Document) *FieldError {
 		subjects += len(st.Condition[trust.StringLike][key+":sub"])
 		projects += len(st.Condition[trust.StringEquals][key+":"+trust.ProjectIDClaim])
 	}
+	return c.quotaProblem(fmt.Sprint(size), fmt.Sprint(len(doc.Statement)), fmt.Sprint(subjects), projects)
+}
+
+// quotaProblem says that a trust policy of size characters, with these
+// statements, sub patterns and project IDs, is over trustPolicyQuota, and how
+// to shorten it.
+func (c Config) quotaProblem(size, statements, subjects string, projects int) *FieldError {
 	var b strings.Builder
-	fmt.Fprintf(&b, "is less than the trust policy's %d characters (IAM counts them without white space), so IAM "+
-		"would refuse the role with LimitExceeded. The policy has %d statement(s), %d sub pattern(s), one per "+
-		"project × user × repository × branch or tag", size, len(doc.Statement), subjects)
+	fmt.Fprintf(&b, "is less than the trust policy's %s characters (IAM counts them without white space), so IAM "+
+		"would refuse the role with LimitExceeded. The policy has %s statement(s), %s sub pattern(s), one per "+
+		"project × user × repository × branch or tag", size, statements, subjects)
 	if trust.Pinning(c.ProjectPinning) == trust.PinClaim {
 		b.WriteString(" without the project, which the project-id key pins")
 	}

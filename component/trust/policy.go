@@ -168,6 +168,21 @@ func Build(spec Spec) Document {
 	}
 }
 
+// CountSubjects returns a lower bound of the number of sub patterns Build
+// writes for spec, without building them: the count of its largest scope,
+// which is exact when there is one scope.
+func (spec Spec) CountSubjects() int {
+	scopes := spec.Scopes()
+	n := 0
+	for _, scope := range scopes {
+		if spec.ProjectPinning == PinClaim && len(scopes) == 1 {
+			scope.ProjectIDs = nil // as in Build: the project-id key pins them
+		}
+		n = max(n, scope.CountSubjects())
+	}
+	return n
+}
+
 func (c Conditions) add(op, key string, values ...string) {
 	if c[op] == nil {
 		c[op] = map[string]StringList{}
