@@ -103,6 +103,12 @@ func (c Claims) Lookup(key string) Value {
 		case "sub":
 			return Value{Values: []string{c.Subject}, Present: c.Subject != ""}
 		case ProjectIDClaim:
+			if !cloudIssuerKey(prefix) {
+				// STS sets the key only under CircleCI cloud's issuer
+				// (FACTS: "STS also validates
+				// oidc.circleci.com/org/<ORG>:oidc.circleci.com/project-id").
+				return Value{}
+			}
 			return Value{Values: []string{c.ProjectID}, Present: c.ProjectID != ""}
 		}
 		return Value{}
@@ -329,6 +335,15 @@ func evaluateStatement(i int, st Statement, version string, r Request) Statement
 		res.Applies, res.Why = false, fmt.Sprintf("Effect %q is neither Allow nor Deny", st.Effect)
 	case !actionFits(st.Action):
 		res.Applies, res.Why = false, fmt.Sprintf("Action %v does not include %s", []string(st.Action), Action)
+	case !principalFits(st.Principal.Federated, r.Issuer) && otherPrincipal(st.Principal) != "":
+		// IAM documents no rule for whether an AWS wildcard or a Service
+		// principal covers the caller of AssumeRoleWithWebIdentity, so the
+		// statement may apply ("Principal": "*" is read as {"AWS": "*"}). A
+		// named account, user or role is an IAM identity, which a
+		// web-identity caller is not.
+		res.Checks = append(res.Checks, undetermined(Check{Operator: "Principal", Key: otherPrincipal(st.Principal)},
+			fmt.Sprintf("Principal %s: IAM does not document whether it covers a web-identity caller", otherPrincipal(st.Principal)),
+			"whether IAM counts a web-identity caller as an AWS or Service principal"))
 	case !principalFits(st.Principal.Federated, r.Issuer):
 		res.Applies, res.Why = false, fmt.Sprintf("Federated principal %v is not the provider for issuer %s",
 			[]string(st.Principal.Federated), r.Issuer)
@@ -352,6 +367,22 @@ func evaluateStatement(i int, st Statement, version string, r Request) Statement
 	res.Matches = res.Applies && !failed && !open
 	res.Undetermined = res.Applies && !failed && open
 	return res
+}
+
+// otherPrincipal spells the principals of p that may cover a web-identity
+// caller although they are not its provider: AWS principals with a wildcard,
+// and Service principals, as "AWS:*, Service:x"; "" when there are none.
+func otherPrincipal(p Principal) string {
+	var parts []string
+	for _, a := range p.AWS {
+		if strings.ContainsAny(a, "*?") {
+			parts = append(parts, "AWS:"+a)
+		}
+	}
+	for _, s := range p.Service {
+		parts = append(parts, "Service:"+s)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func countFold(keys []string, key string) int {
@@ -382,6 +413,14 @@ func actionFits(actions []string) bool {
 func issuerKey(issuer string) (string, bool) {
 	k, ok := strings.CutPrefix(issuer, "https://")
 	return k, ok && k != ""
+}
+
+// cloudIssuerKey reports whether an issuer's key prefix is CircleCI cloud's,
+// oidc.circleci.com/org/<ORG>: the only issuer whose project-id claim STS
+// exposes as a condition key.
+func cloudIssuerKey(prefix string) bool {
+	org, ok := strings.CutPrefix(prefix, "oidc.circleci.com/org/")
+	return ok && org != "" && !strings.Contains(org, "/")
 }
 
 // principalFits reports whether one of the federated principals is the IAM
