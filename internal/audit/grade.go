@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -134,12 +135,44 @@ func (s statement) finding(sev Severity, check, pattern, problem, fix string) Fi
 	return Finding{Severity: sev, Check: check, Role: s.role, Statement: &i, Pattern: pattern, Problem: problem, Fix: fix}
 }
 
-// orgID returns the organization UUID of a cloud issuer, or a placeholder.
+// probeOrg is the organization the probes name when neither the issuer nor
+// the policy tells which it is.
+const probeOrg = "77777777-7777-4777-8777-777777777777"
+
+// orgID returns the statement's organization UUID, or a placeholder.
 func (s statement) orgID() string {
-	if o, ok := strings.CutPrefix(s.issuer, "oidc.circleci.com/org/"); ok {
+	if o := s.knownOrg(); o != "" {
 		return o
 	}
 	return "<ORG_ID>"
+}
+
+// probeOrgID returns the organization the probes' subjects name: the
+// statement's, or probeOrg.
+func (s statement) probeOrgID() string {
+	if o := s.knownOrg(); o != "" {
+		return o
+	}
+	return probeOrg
+}
+
+// knownOrg returns the organization of a cloud issuer, or else the one the
+// statement's sub conditions pin, as a server issuer's do; "" if none.
+func (s statement) knownOrg() string {
+	if o, ok := strings.CutPrefix(s.issuer, "oidc.circleci.com/org/"); ok {
+		return o
+	}
+	_, values := s.conditionValues("sub", true)
+	for _, vs := range values {
+		for _, v := range vs {
+			if rest, ok := strings.CutPrefix(v, "org/"); ok {
+				if o, _, _ := strings.Cut(rest, "/"); o != "" && !strings.ContainsAny(o, "*?$") {
+					return o
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // conditionValues returns the values of every positive condition on the
@@ -195,12 +228,12 @@ func (s statement) audience() string {
 		}
 	}
 	if len(ops) > 0 && len(values[0]) > 0 && !strings.Contains(values[0][0], "${") {
-		if v := values[0][0]; trust.Like(v, s.orgID()) {
-			return s.orgID()
+		if v := values[0][0]; trust.Like(v, s.probeOrgID()) {
+			return s.probeOrgID()
 		}
 		return fill(values[0][0])
 	}
-	return s.orgID()
+	return s.probeOrgID()
 }
 
 // judge asks the evaluator about a token with this subject.
@@ -271,11 +304,12 @@ func (s statement) gradeAud() []Finding {
 }
 
 // gradeWholeOrg probes with jobs of a project, user and repository the
-// policy does not name, on common branches and a tag.
+// policy does not name, on common branches and a tag, and on every ref the
+// statement's sub conditions name.
 func (s statement) gradeWholeOrg() []Finding {
-	base := "org/" + s.orgID() + "/project/" + otherProject + "/user/" + otherUser
+	base := "org/" + s.probeOrgID() + "/project/" + otherProject + "/user/" + otherUser
 	probes := []string{base}
-	for _, ref := range []string{"refs/heads/feature-x", "refs/heads/main", "refs/heads/master", "refs/tags/v1.0.0"} {
+	for _, ref := range s.probeRefs() {
 		probes = append(probes, base+"/vcs-origin/"+otherOrigin+"/vcs-ref/"+ref)
 	}
 	var passed []string
@@ -307,6 +341,25 @@ func (s statement) gradeWholeOrg() []Finding {
 	return []Finding{f}
 }
 
+// probeRefs returns common refs, then a ref each sub condition's ref part
+// matches, without repeats.
+func (s statement) probeRefs() []string {
+	refs := []string{"refs/heads/feature-x", "refs/heads/main", "refs/heads/master", "refs/tags/v1.0.0"}
+	_, values := s.conditionValues("sub", true)
+	for _, vs := range values {
+		for _, v := range vs {
+			_, ref, ok := strings.Cut(v, "/vcs-ref/")
+			if !ok || strings.Contains(ref, "${") {
+				continue
+			}
+			if r := fill(ref); !slices.Contains(refs, r) {
+				refs = append(refs, r)
+			}
+		}
+	}
+	return refs
+}
+
 // subPattern describes the statement's conditions on sub.
 func (s statement) subPattern() string {
 	var parts []string
@@ -326,7 +379,7 @@ func (s statement) subPattern() string {
 // segments: where a "*" stands after segment i of a pattern, the attacker
 // supplies segments i+1 onwards, and chooses the branch name.
 func (s statement) attackerTail() []string {
-	return append([]string{"org", s.orgID(), "project", otherProject, "user", otherUser, "vcs-origin"},
+	return append([]string{"org", s.probeOrgID(), "project", otherProject, "user", otherUser, "vcs-origin"},
 		append(strings.Split(otherOrigin, "/"), "vcs-ref", "refs", "heads", "x")...)
 }
 
@@ -396,6 +449,16 @@ func (s statement) starFindings(op, p string) []Finding {
 		}
 		forged := fill(prefix) + strings.Join(tail[segment:], "/") + fill(rest)
 		ok, note := s.accepts(forged)
+		if !ok && check == CheckStarBeforePin {
+			// The ref guard stops the pinned text spelt in the branch; spell
+			// it in the origin instead, whose path a GitLab subgroup named
+			// "user" or "vcs-origin" can take: everything up to the pinned
+			// ref, then the ref itself.
+			if pinned, ref, cut := strings.Cut(rest, "/vcs-ref/"); cut && segment < len(tail)-4 && nestedOrigin(segment, pinned) {
+				forged = fill(prefix) + strings.Join(tail[segment:len(tail)-4], "/") + fill(pinned) + "/vcs-ref/" + fill(ref)
+				ok, note = s.accepts(forged)
+			}
+		}
 		if !ok {
 			continue // a guard, or another condition, stops it
 		}
@@ -412,6 +475,21 @@ func (s statement) starFindings(op, p string) []Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// nestedOrigin reports whether an origin that the * at segment stands for
+// may hold more than host/owner/repository, so that it can spell the pinned
+// text after the *. When the * stands for the project, it may be another
+// project's, on any host. When the project is pinned, only a fork of it can
+// bring another origin, on the same host: GitHub and Bitbucket paths are
+// owner/repository, GitLab's may nest subgroups.
+func nestedOrigin(segment int, pinned string) bool {
+	if segment <= 3 {
+		return true
+	}
+	_, origin, ok := strings.Cut(pinned, "/vcs-origin/")
+	host, _, _ := strings.Cut(origin, "/")
+	return ok && host != "github.com" && host != "bitbucket.org"
 }
 
 // pinsSegment reports whether one of the segments follows in s with a value
@@ -447,9 +525,9 @@ func fill(p string) string {
 }
 
 // gradeForks finds a branch or tag limit with any origin: a fork's build on
-// a branch of the same name passes when forked PRs get secrets.
+// a branch of the same name passes when forked PRs get secrets. It reports
+// the first such pattern of the statement: one finding, one fix.
 func (s statement) gradeForks() []Finding {
-	var out []Finding
 	for op, p := range s.likeSubjects() {
 		before, after, ok := strings.Cut(p, "/vcs-ref/")
 		if !ok || after == "*" || after == "" {
@@ -475,10 +553,10 @@ func (s statement) gradeForks() []Finding {
 					"\"Pass secrets to builds from forked pull requests\" is on%s", fill(after), note),
 				"pin the repository: replace vcs-origin/* by vcs-origin/<HOST/OWNER/REPO> (circleci-oidc: vcsOrigins)")
 			f.Example = forged
-			out = append(out, f)
+			return []Finding{f}
 		}
 	}
-	return out
+	return nil
 }
 
 // gradeV1 finds sub conditions that only v1 subjects can pass: the aws-cli
