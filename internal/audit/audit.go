@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -134,7 +133,7 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 		for _, r := range page.Roles {
 			rep.RolesScanned++
 			name, arn := aws.ToString(r.RoleName), aws.ToString(r.Arn)
-			text := decodePolicy(aws.ToString(r.AssumeRolePolicyDocument))
+			text := trust.DecodeDocument(aws.ToString(r.AssumeRolePolicyDocument))
 			// Parse first, then look: JSON may spell "/" as "\/".
 			doc, err := trust.Parse(text)
 			if !namesCircleCI(doc, err, text, isCircleCI) {
@@ -301,16 +300,4 @@ func namesCircleCI(doc trust.Document, err error, text string, isCircleCI func(s
 		}
 	}
 	return false
-}
-
-// decodePolicy undoes IAM's URL encoding of policy documents (RFC 3986
-// percent-encoding; "+" is not a space), leaving a plain document as it is.
-func decodePolicy(doc string) string {
-	if !strings.HasPrefix(doc, "%") {
-		return doc
-	}
-	if d, err := url.PathUnescape(doc); err == nil {
-		return d
-	}
-	return doc
 }

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/spf13/cobra"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
@@ -38,7 +38,9 @@ func newDoctorCommand(env Env) *cobra.Command {
 		Long: "doctor decodes a CircleCI OIDC token ($CIRCLE_OIDC_TOKEN or $CIRCLE_OIDC_TOKEN_V2) and judges it\n" +
 			"against a trust policy the way AWS STS does, condition by condition: from a file, from a stack's\n" +
 			"trustPolicy output, or from a live role (AWS credentials from the environment; AWS_ENDPOINT_URL\n" +
-			"is honoured). The token may be at most 20,000 characters, as for STS; standard input at most 64 KiB.\n" +
+			"is honoured); with --role-arn it also reads the role account's OIDC provider for the token's issuer,\n" +
+			"since STS refuses an aud that is not one of its client IDs. --policy must be a regular file of at most\n" +
+			"1 MiB. The token may be at most 20,000 characters, as for STS; standard input at most 64 KiB.\n" +
 			"It exits 0 when STS would accept the token and its signature verified (--verify), 5 when the policy\n" +
 			"accepts it but the signature was not checked, 3 when STS would refuse it, and 4 when the answer\n" +
 			"depends on the request (such as the role session name or the caller's IP address), not only on the token.",
@@ -88,6 +90,13 @@ func newDoctorCommand(env Env) *cobra.Command {
 				signature = doctor.Verify(ctx, tok, issuerURL, env.HTTP)
 			}
 			report := doctor.Diagnose(tok, policy, source, env.Now(), signature)
+			if roleARN != "" {
+				arn, found, clientIDs, err := roleProvider(ctx, roleARN, tok.Claims.Issuer)
+				if err != nil {
+					return err
+				}
+				report.CheckProvider(arn, found, clientIDs)
+			}
 			if err := report.Write(cmd.OutOrStdout()); err != nil {
 				return err
 			}
@@ -194,20 +203,48 @@ func rolePolicy(ctx context.Context, roleARN string) (string, error) {
 		return "", usage("--role-arn %q is not a role ARN, such as arn:aws:iam::123456789012:role/ci/deploy", roleARN)
 	}
 	name := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	client, err := iamClient(ctx)
+	if err != nil {
+		return "", err
+	}
+	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("reading role %s: %w", name, err)
+	}
+	return trust.DecodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument)), nil
+}
+
+// iamClient returns an IAM client configured from the environment.
+func iamClient(ctx context.Context) (*iam.Client, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		return "", fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1" // IAM is global
 	}
-	out, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	return iam.NewFromConfig(cfg), nil
+}
+
+// roleProvider reads the IAM OIDC provider for issuer in the account of
+// roleARN, the one STS uses: its ARN, whether it exists, and its client IDs.
+func roleProvider(ctx context.Context, roleARN, issuer string) (arn string, found bool, clientIDs []string, err error) {
+	parts := strings.SplitN(roleARN, ":", 6) // arn:partition:iam::account:role/name
+	if len(parts) < 6 {
+		return "", false, nil, usage("--role-arn %q is not a role ARN, such as arn:aws:iam::123456789012:role/ci/deploy", roleARN)
+	}
+	arn = "arn:" + parts[1] + ":iam::" + parts[4] + ":oidc-provider/" + strings.TrimPrefix(issuer, "https://")
+	client, err := iamClient(ctx)
 	if err != nil {
-		return "", fmt.Errorf("reading role %s: %w", name, err)
+		return "", false, nil, err
 	}
-	doc := aws.ToString(out.Role.AssumeRolePolicyDocument)
-	if decoded, err := url.QueryUnescape(doc); err == nil {
-		doc = decoded // IAM returns the document URL-encoded
+	out, err := client.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+	var missing *iamtypes.NoSuchEntityException
+	switch {
+	case errors.As(err, &missing):
+		return arn, false, nil, nil
+	case err != nil:
+		return "", false, nil, fmt.Errorf("reading OIDC provider %s: %w", arn, err)
 	}
-	return doc, nil
+	return arn, true, out.ClientIDList, nil
 }
