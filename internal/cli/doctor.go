@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
@@ -60,6 +61,10 @@ func newDoctorCommand(env Env) *cobra.Command {
 			}
 			raw := token
 			if raw == "" || raw == "-" {
+				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					return usage("no --token, and standard input is a terminal: pass --token, or pipe the token in, " +
+						"such as echo \"$CIRCLE_OIDC_TOKEN_V2\" | circleci-oidc doctor ...")
+				}
 				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
 				if err != nil {
 					return fmt.Errorf("reading the token from standard input: %w", err)

@@ -62,3 +62,23 @@ func TestDoctorBoundsPolicyFile(t *testing.T) {
 		})
 	}
 }
+
+// TestDoctorRefusesATerminal covers finding B6: with no --token, doctor
+// waited silently for standard input on a terminal. It refuses at once, and
+// says how to give the token.
+func TestDoctorRefusesATerminal(t *testing.T) {
+	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	done := make(chan result, 1)
+	go func() { done <- run(t, cli.Env{Stdin: tty}, "doctor", "--policy", policyFile(t)) }()
+	select {
+	case r := <-done:
+		assert.Equal(t, cli.ExitUsage, r.code, r.stdout+r.stderr)
+		assert.Contains(t, r.stderr, "no --token, and standard input is a terminal: pass --token, or pipe the token in")
+	case <-time.After(2 * time.Second):
+		t.Fatal("doctor still waits on the terminal after 2 s")
+	}
+}
