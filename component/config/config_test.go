@@ -144,7 +144,7 @@ func TestValidate(t *testing.T) {
 				`holds /vcs-ref/ twice, to stop spoofed refs, so it could never match; rename the branches`},
 		{"branch ending in vcs-ref works", func(c *config.Config) { c.Branches = []string{"my-vcs-ref/x", "x/vcs-ref"} }, ""},
 		{"branch git refuses: trailing slash", func(c *config.Config) { c.Branches = []string{"main/"} },
-			`branches[0] "main/" is not a git ref name (git refuses it), so no job could run on it`},
+			`branches[0] "main/" is not a git ref name (git check-ref-format refuses it: it ends with "/"), so no job could run on it`},
 		{"branch git refuses: double slash", func(c *config.Config) { c.Branches = []string{"a//b"} }, "is not a git ref name"},
 		{"branch git refuses: .lock", func(c *config.Config) { c.Branches = []string{"x.lock"} }, "is not a git ref name"},
 		{"branch git refuses: bracket", func(c *config.Config) { c.Branches = []string{"[x]"} }, "is not a git ref name"},
