@@ -76,9 +76,9 @@ func ParseVar(s string) (Var, error) {
 	if !ok || !varNameRE.MatchString(name) || output == "" {
 		return Var{}, fmt.Errorf("--var %q is not NAME=output, such as --var ROLE_NAME=roleName", s)
 	}
-	if strings.HasPrefix(name, MarkerPrefix) {
-		return Var{}, fmt.Errorf("--var %q: names starting with %s are publish's own markers; choose another name",
-			s, MarkerPrefix)
+	if strings.HasPrefix(name, MarkerPrefix) || strings.HasPrefix(name, RestrictionMarkerPrefix) {
+		return Var{}, fmt.Errorf("--var %q: names starting with %s or %s are publish's own markers; choose another name",
+			s, MarkerPrefix, RestrictionMarkerPrefix)
 	}
 	return Var{Name: name, Output: output}, nil
 }
@@ -295,6 +295,7 @@ type API interface {
 	ContextVariables(ctx context.Context, contextID string) ([]string, error)
 	Restrictions(ctx context.Context, contextID string) ([]circleci.Restriction, error)
 	AddRestriction(ctx context.Context, contextID, typ, value string) (bool, error)
+	DeleteRestriction(ctx context.Context, contextID, restrictionID string) error
 	PutProjectVariable(ctx context.Context, slug, name, value string) error
 	ProjectVariables(ctx context.Context, slug string) ([]string, error)
 	DeleteProjectVariable(ctx context.Context, slug, name string) error
@@ -411,6 +412,9 @@ func DryRun(ctx context.Context, api API, p Plan, w io.Writer) error {
 					return err
 				}
 				targets = append(targets, contextTarget(api, p.Context, c.ID))
+				if err := p.reportDrift(ctx, api, c.ID, w, p.Prune, true); err != nil {
+					return err
+				}
 				if len(existing) == 0 && len(p.Restrictions) == 0 {
 					fmt.Fprintf(w, "  restriction  none: every project of the organization can use this context\n")
 				}
@@ -422,7 +426,7 @@ func DryRun(ctx context.Context, api API, p Plan, w io.Writer) error {
 			}
 		}
 		for _, r := range p.Restrictions {
-			if hasRestriction(existing, r) {
+			if inPlace(existing, r) {
 				fmt.Fprintf(w, "  restriction  %s already in place\n", r)
 			} else {
 				fmt.Fprintf(w, "  restriction  would restrict to %s  (%s)\n", r, r.From)
@@ -459,7 +463,8 @@ func DryRun(ctx context.Context, api API, p Plan, w io.Writer) error {
 	return nil
 }
 
-func hasRestriction(rs []circleci.Restriction, r Restriction) bool {
+// inPlace reports whether the context's restrictions include r.
+func inPlace(rs []circleci.Restriction, r Restriction) bool {
 	return slices.ContainsFunc(rs, func(x circleci.Restriction) bool { return x.Type == r.Type && x.Value == r.Value })
 }
 
@@ -523,11 +528,13 @@ func Apply(ctx context.Context, api API, p Plan, w io.Writer) (err error) {
 		}
 	}()
 	var targets []target
+	contextID := ""
 	if p.Context != "" {
 		id, err := ensureContext(ctx, api, p, w, g)
 		if err != nil {
 			return err
 		}
+		contextID = id
 		targets = append(targets, contextTarget(api, p.Context, id))
 	}
 	for _, slug := range p.Projects {
@@ -566,13 +573,21 @@ func Apply(ctx context.Context, api API, p Plan, w io.Writer) (err error) {
 			fmt.Fprintf(w, "  deleted %s (an earlier publish wrote it; this one does not)\n", n)
 		}
 	}
+	if contextID != "" {
+		if err := p.reportDrift(ctx, api, contextID, w, p.Prune, false); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintln(w, "Done.")
 	return nil
 }
 
 // ensureContext finds or creates the context and puts every restriction in
 // place, then reads them back; it returns the context's ID only when all are
-// there.
+// there. A restriction it adds gets its marker variable first, as variables
+// do: a killed run leaves a marker without its restriction, which the next
+// run adds, never a restriction publish added without its marker. The
+// markers hold no secret, so they need not wait for the restrictions.
 func ensureContext(ctx context.Context, api API, p Plan, w io.Writer, g *progress) (string, error) {
 	c, err := api.FindContext(ctx, p.OrgID, p.Context)
 	if err != nil {
@@ -595,7 +610,17 @@ func ensureContext(ctx context.Context, api API, p Plan, w io.Writer, g *progres
 		return "", fmt.Errorf("context %q: CircleCI gave no context ID", p.Context)
 	}
 	g.context = fmt.Sprintf("context %q (%s)", p.Context, c.ID)
+	before, err := api.Restrictions(ctx, c.ID)
+	if err != nil {
+		return "", fmt.Errorf("reading the restrictions of context %q: %w", p.Context, err)
+	}
 	for _, r := range p.Restrictions {
+		if !inPlace(before, r) {
+			if err := api.PutContextVariable(ctx, c.ID, RestrictionMarker(r.Type, r.Value),
+				"restriction added by circleci-oidc publish, stack "+p.Stack); err != nil {
+				return "", fmt.Errorf("context %q: marking restriction %s: %w", p.Context, r, err)
+			}
+		}
 		added, err := api.AddRestriction(ctx, c.ID, r.Type, r.Value)
 		if err != nil {
 			return "", fmt.Errorf("restricting context %q to %s: %w", p.Context, r, err)
@@ -612,7 +637,7 @@ func ensureContext(ctx context.Context, api API, p Plan, w io.Writer, g *progres
 		return "", fmt.Errorf("verifying the restrictions of context %q: %w", p.Context, err)
 	}
 	for _, r := range p.Restrictions {
-		if !hasRestriction(got, r) {
+		if !inPlace(got, r) {
 			return "", fmt.Errorf("verifying the restrictions of context %q: %s is not in place after adding it; "+
 				"check the context under Organization Settings > Contexts", p.Context, r)
 		}

@@ -157,6 +157,15 @@ func (s *Server) addContext(org, name string) string {
 	return id
 }
 
+// AddRestriction restricts a context directly, as if done in the web app.
+func (s *Server) AddRestriction(contextID, typ, value string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nextID++
+	s.restrictions[contextID] = append(s.restrictions[contextID],
+		restriction{ID: fmt.Sprintf("00000000-0000-4000-9000-%012d", s.nextID), Type: typ, Value: value})
+}
+
 // SetVar sets a context variable directly, as if set in the web app.
 func (s *Server) SetVar(contextID, name, value string) {
 	s.mu.Lock()
