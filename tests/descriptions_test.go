@@ -105,7 +105,7 @@ func TestPulumiYAMLMatchesTheSchema(t *testing.T) {
 
 func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
 	inputs, _ := schemaDescriptions(t)
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/installation-configuration.md")
 	require.NoError(t, err)
 	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
 	require.True(t, ok, "README has a Configuration section")

@@ -150,7 +150,7 @@ func TestDoctorUndetermined(t *testing.T) {
 	assert.Contains(t, r.stdout, "The answer depends on:\n  sts:RoleSessionName: the RoleSessionName the caller passes")
 
 	// The README shows these lines as they are.
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "_index.md"))
 	require.NoError(t, err)
 	check := r.stdout[strings.Index(r.stdout, "    ??    "):]
 	check = check[:strings.Index(check, "    ok    ")]
@@ -166,7 +166,7 @@ func TestDoctorUndetermined(t *testing.T) {
 // TestREADMEExitCodesMatchHelp keeps the README's exit-code table and
 // --help's list the same set of codes.
 func TestREADMEExitCodesMatchHelp(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "_index.md"))
 	require.NoError(t, err)
 	table := regexp.MustCompile(`(?m)^\| (\d) \| `).FindAllStringSubmatch(string(readme), -1)
 	help := regexp.MustCompile(`(?m)^  (\d)  \S`).FindAllStringSubmatch(run(t, cli.Env{}, "--help").stdout, -1)

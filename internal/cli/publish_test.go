@@ -169,7 +169,7 @@ func TestREADMEPublishTranscript(t *testing.T) {
 	b.WriteString("```\n")
 	got := b.String()
 
-	const path = "../../README.md"
+	const path = "../../docs/_index.md"
 	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
 	text := string(readme)
