@@ -24,7 +24,7 @@ func TestReleaseWorkflowRunsWhatCIRuns(t *testing.T) {
 		Workflows map[string]struct {
 			Jobs []map[string]struct {
 				Filters struct {
-					Tags     struct{ Only string } `yaml:"tags"`
+					Tags     struct{ Only string }   `yaml:"tags"`
 					Branches struct{ Ignore string } `yaml:"branches"`
 				} `yaml:"filters"`
 			} `yaml:"jobs"`
