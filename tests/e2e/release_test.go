@@ -133,8 +133,8 @@ func sha256File(t *testing.T, path string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// tarFiles lists a .tar.gz archive's entries with their modes.
-func tarFiles(t *testing.T, path string) map[string]int64 {
+// walkTar calls fn for each entry of a .tar.gz archive, with its content.
+func walkTar(t *testing.T, path string, fn func(h *tar.Header, r io.Reader)) {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
@@ -142,39 +142,35 @@ func tarFiles(t *testing.T, path string) map[string]int64 {
 	gz, err := gzip.NewReader(f)
 	require.NoError(t, err)
 	tr := tar.NewReader(gz)
-	files := map[string]int64{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return files
-		}
-		require.NoError(t, err)
-		files[h.Name] = h.Mode
-	}
-}
-
-// untar unpacks a .tar.gz archive of plain files into dir.
-func untar(t *testing.T, path, dir string) {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	tr := tar.NewReader(gz)
-	require.NoError(t, os.MkdirAll(dir, 0o755))
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			return
 		}
 		require.NoError(t, err)
+		fn(h, tr)
+	}
+}
+
+// tarFiles lists a .tar.gz archive's entries with their modes.
+func tarFiles(t *testing.T, path string) map[string]int64 {
+	t.Helper()
+	files := map[string]int64{}
+	walkTar(t, path, func(h *tar.Header, _ io.Reader) { files[h.Name] = h.Mode })
+	return files
+}
+
+// untar unpacks a .tar.gz archive of plain files into dir.
+func untar(t *testing.T, path, dir string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	walkTar(t, path, func(h *tar.Header, r io.Reader) {
 		out, err := os.OpenFile(filepath.Join(dir, filepath.Base(h.Name)), os.O_CREATE|os.O_WRONLY, os.FileMode(h.Mode))
 		require.NoError(t, err)
-		_, err = io.Copy(out, tr)
+		_, err = io.Copy(out, r)
 		require.NoError(t, err)
 		require.NoError(t, out.Close())
-	}
+	})
 }
 
 func sortedKeys[V any](m map[string]V) []string {
