@@ -199,3 +199,48 @@ func runConsumer(t *testing.T, w *world, rel release) consumerFigures {
 	f.goCalls = len(c.goCalls(t))
 	return f
 }
+
+// Scenario 18: a stack deployed through the source plugin, as the README
+// offered before prebuilt releases (a packages entry that Pulumi builds from
+// source; here the binary built from that commit exactly as
+// pulumi-language-go builds it), moves to the prebuilt plugin: the preview
+// after the switch changes no resource.
+func TestMigrationFromTheSourcePlugin(t *testing.T) {
+	w := newWorld(t)
+	requireTools(t, "pulumi-language-yaml")
+	rel := requireDist(t)
+
+	// The last commit before prebuilt releases, its example and its plugin.
+	const before = "1f4a92c"
+	old := filepath.Join(w.dir, "before")
+	run(t, w.dir, nil, "git", "clone", "-q", repoRoot(), old)
+	run(t, old, nil, "git", "checkout", "-q", before)
+	pluginDir := filepath.Join(w.dir, "source-plugin")
+	buildPlugin(t, old, pluginDir)
+	oldExample := strings.Replace(mustRead(t, filepath.Join(old, "examples", "yaml", "Pulumi.yaml")),
+		"github.com/circleci-oidc/pulumi-circleci-oidc/provider/cmd/pulumi-resource-circleci-oidc@v0.1.0", pluginDir, 1)
+
+	c := newConsumer(t, w, rel)
+	require.NoError(t, os.WriteFile(filepath.Join(c.dir, "Pulumi.yaml"), []byte(oldExample), 0o644))
+	off := map[string]string{"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
+	for _, args := range [][]string{
+		{"stack", "init", "dev"}, {"config", "set", "aws:region", "eu-west-1"},
+		{"up", "--yes", "--non-interactive", "--skip-preview"},
+	} {
+		out, err := c.pulumi(t, off, args...)
+		require.NoError(t, err, out)
+	}
+
+	// The switch: the example as it is now, at the release's version, and the prebuilt plugin.
+	example := strings.Replace(mustRead(t, filepath.Join(repoRoot(), "examples", "yaml", "Pulumi.yaml")),
+		"      version: "+strings.TrimSpace(mustRead(t, filepath.Join(repoRoot(), "provider", "VERSION"))),
+		"      version: "+rel.Version, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(c.dir, "Pulumi.yaml"), []byte(example), 0o644))
+	out, err := c.pulumi(t, nil, "install")
+	require.NoError(t, err, out)
+	out, err = c.pulumi(t, off, "preview", "--non-interactive", "--diff", "--expect-no-changes")
+	require.NoError(t, err, "the README's migration check fails:\n%s", out)
+	assert.Contains(t, out, "6 unchanged")
+	assert.NotContains(t, out, "expected to have version")
+	assert.Empty(t, c.goCalls(t))
+}

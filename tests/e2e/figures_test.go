@@ -86,8 +86,8 @@ func TestFigures(t *testing.T) {
 	preview(reuse)
 	reuseHandshakes := w.tlsSrv.handshakes.Load() - hs
 
-	fmt.Printf("\n%-52s %s\n", "figure", "value")
-	row := func(k string, v any) { fmt.Printf("%-52s %v\n", k, v) }
+	fmt.Printf("\n%-58s %s\n", "figure", "value")
+	row := func(k string, v any) { fmt.Printf("%-58s %v\n", k, v) }
 	row("preview, empty program (median of 3)", emptyPreview.Round(time.Millisecond))
 	row("preview, no-op, stack program (median of 3)", noopPreview.Round(time.Millisecond))
 	row("no-op preview / empty preview", fmt.Sprintf("%.2f", float64(noopPreview)/float64(emptyPreview)))
@@ -181,8 +181,8 @@ func TestPluginFigures(t *testing.T) {
 	rss := <-peak
 	require.NoError(t, err)
 
-	fmt.Printf("\n%-52s %s\n", "plugin figure", "value")
-	row := func(k string, v any) { fmt.Printf("%-52s %v\n", k, v) }
+	fmt.Printf("\n%-58s %s\n", "plugin figure", "value")
+	row := func(k string, v any) { fmt.Printf("%-58s %v\n", k, v) }
 	row("source plugin: Pulumi's go build, empty build cache", coldBuild.Round(time.Second))
 	row("source plugin: Pulumi's go build, warm build cache", warmBuild.Round(time.Millisecond))
 	row("source plugin: go builds per preview and up (RunPlugin)", 1)
@@ -204,8 +204,8 @@ func TestReleaseFigures(t *testing.T) {
 	rel := requireDist(t)
 	f := runConsumer(t, w, rel)
 
-	fmt.Printf("\n%-52s %s\n", "prebuilt figure", "value")
-	row := func(k string, v any) { fmt.Printf("%-52s %v\n", k, v) }
+	fmt.Printf("\n%-58s %s\n", "prebuilt figure", "value")
+	row := func(k string, v any) { fmt.Printf("%-58s %v\n", k, v) }
 	row("prebuilt: first pulumi package add (download)", f.add)
 	row("prebuilt: first preview", f.preview)
 	row("prebuilt: go calls for add, install, preview, up", f.goCalls)
