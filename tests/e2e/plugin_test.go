@@ -97,11 +97,11 @@ func TestPluginVersionFollowsTheTag(t *testing.T) {
 	bin, took := buildPlugin(t, clone, filepath.Join(w.dir, "tagged"))
 	t.Logf("pulumi-language-go's build in a fresh clone: %s", took.Round(time.Second))
 	assert.Equal(t, "1.2.3", w.getSchema(t, bin)["version"])
-	run(t, clone, nil, "go", "test", "-count=1", "-run", "TestVersionFileMatchesTheTag|TestSchemaMatchesGolden|TestExamplesNameTheRelease", "./provider")
+	run(t, clone, nil, "go", "test", "-race", "-count=1", "-run", "TestVersionFileMatchesTheTag|TestSchemaMatchesGolden|TestExamplesNameTheRelease", "./provider")
 
 	// A tag that the release step did not write for fails CI's check.
 	git("tag", "v9.9.9")
-	cmd := exec.CommandContext(t.Context(), "go", "test", "-count=1", "-run", "TestVersionFileMatchesTheTag", "./provider")
+	cmd := exec.CommandContext(t.Context(), "go", "test", "-race", "-count=1", "-run", "TestVersionFileMatchesTheTag", "./provider")
 	cmd.Dir = clone
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err, "a commit tagged v9.9.9 with provider/VERSION 1.2.3 passed:\n%s", out)
