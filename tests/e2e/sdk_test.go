@@ -11,17 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/circleci-oidc/pulumi-circleci-oidc/tools/sdkgen"
 )
-
-// genSDK generates the package's SDK for one language from the golden schema
-// into dir, as scripts/release.sh does.
-func genSDK(t *testing.T, lang, dir string) {
-	t.Helper()
-	schemaPath := filepath.Join(repoRoot(), "provider", "cmd", pluginName, "schema.json")
-	require.NoError(t, sdkgen.Generate(lang, schemaPath, "", dir))
-}
 
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()
