@@ -41,15 +41,15 @@ type RuleInput interface {
 // One group of CircleCI jobs that may assume the role, with its own limits. Each rule must set `projectIds` or `vcsOrigins`.
 type RuleArgs struct {
 	// Only jobs on these branches: names or IAM patterns such as `main` or `release/*`. Accepts v2 tokens only.
-	Branches pulumi.StringArrayInput `pulumi:"branches"`
+	Branches []string `pulumi:"branches"`
 	// Only jobs on these git tags: names or patterns such as `v*`. Accepts v2 tokens only.
-	GitTags pulumi.StringArrayInput `pulumi:"gitTags"`
+	GitTags []string `pulumi:"gitTags"`
 	// CircleCI project UUIDs whose jobs may assume the role (Project Settings > Overview). Set this, `vcsOrigins`, or `allowAllProjects`.
-	ProjectIds pulumi.StringArrayInput `pulumi:"projectIds"`
+	ProjectIds []string `pulumi:"projectIds"`
 	// Only jobs started by these CircleCI user UUIDs.
-	UserIds pulumi.StringArrayInput `pulumi:"userIds"`
+	UserIds []string `pulumi:"userIds"`
 	// Only jobs of these repositories, as host/owner/name such as `github.com/acme/api`. Refuses forks. Accepts v2 tokens only.
-	VcsOrigins pulumi.StringArrayInput `pulumi:"vcsOrigins"`
+	VcsOrigins []string `pulumi:"vcsOrigins"`
 }
 
 func (RuleArgs) ElementType() reflect.Type {
