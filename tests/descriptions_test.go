@@ -19,7 +19,7 @@ import (
 
 // The schema's descriptions come from provider/annotations.go. They are
 // copied, because each place needs its own text, into the component's Go doc
-// comments and the stack's Pulumi.yaml; the README's configuration table lists
+// comments and the stack's Pulumi.yaml; the the configuration table in docs/installation-configuration.md lists
 // every key. These tests keep the copies equal.
 
 const goldenSchema = "../provider/cmd/pulumi-resource-circleci-oidc/schema.json"
@@ -105,10 +105,10 @@ func TestPulumiYAMLMatchesTheSchema(t *testing.T) {
 
 func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
 	inputs, _ := schemaDescriptions(t)
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/installation-configuration.md")
 	require.NoError(t, err)
 	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
-	require.True(t, ok, "README has a Configuration section")
+	require.True(t, ok, "docs/installation-configuration.md has a Configuration section")
 	table, _, _ = strings.Cut(table, "\n\n## ")
 	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|")
 	listed := map[string]bool{}
@@ -120,11 +120,11 @@ func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
 		}
 	}
 	for k := range inputs {
-		assert.True(t, listed[k], "README's configuration table has no row for %s", k)
+		assert.True(t, listed[k], "the configuration table in docs/installation-configuration.md has no row for %s", k)
 	}
 	for k := range listed {
 		_, ok := inputs[k]
-		assert.True(t, ok, "README's configuration table lists %s, which is no input", k)
+		assert.True(t, ok, "the configuration table in docs/installation-configuration.md lists %s, which is no input", k)
 	}
 }
 
@@ -144,7 +144,7 @@ func stem(w string) string {
 }
 
 // TestREADMEConfigurationTableSaysWhatTheSchemaSays keeps the meaning of each
-// row of the README's configuration table within its schema description: a
+// row of the the configuration table in docs/installation-configuration.md within its schema description: a
 // row may say less, never something the schema does not. The rules row said
 // "one trust statement per rule" after the rules came to share one
 // statement; "statement" is in no rules description, so this test fails on
@@ -152,10 +152,10 @@ func stem(w string) string {
 // few common ones.
 func TestREADMEConfigurationTableSaysWhatTheSchemaSays(t *testing.T) {
 	inputs, _ := schemaDescriptions(t)
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/installation-configuration.md")
 	require.NoError(t, err)
 	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
-	require.True(t, ok, "README has a Configuration section")
+	require.True(t, ok, "docs/installation-configuration.md has a Configuration section")
 	table, _, _ = strings.Cut(table, "\n\n## ")
 	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|[^|]*\\|[^|]*\\|(.*)\\|$")
 	common := map[string]bool{"those": true, "these": true, "their": true, "which": true, "every": true, "other": true,

@@ -169,13 +169,13 @@ func TestREADMEPublishTranscript(t *testing.T) {
 	b.WriteString("```\n")
 	got := b.String()
 
-	const path = "../../README.md"
+	const path = "../../docs/_index.md"
 	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
 	text := string(readme)
 	start := strings.Index(text, transcriptStart)
 	end := strings.Index(text, transcriptEnd)
-	require.True(t, start >= 0 && end > start, "README.md has no publish transcript markers")
+	require.True(t, start >= 0 && end > start, "docs/_index.md has no publish transcript markers")
 	current := text[start+len(transcriptStart) : end]
 	if *updateREADME {
 		require.NoError(t, os.WriteFile(path, []byte(text[:start+len(transcriptStart)]+got+text[end:]), 0o644))
