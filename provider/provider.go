@@ -49,7 +49,10 @@ func New() (p.Provider, error) {
 			"go": map[string]any{
 				"importBasePath":                 "github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc",
 				"generateResourceContainerTypes": true,
-				"respectSchemaVersion":           true,
+				// The plain rules are []RuleArgs; without this the Go SDK
+				// does not define RuleArgs (see describeRule).
+				"generateExtraInputTypes": true,
+				"respectSchemaVersion":    true,
 			},
 			"nodejs": map[string]any{"packageName": "@circleci-oidc/pulumi-circleci-oidc", "respectSchemaVersion": true},
 			"python": map[string]any{

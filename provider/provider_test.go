@@ -124,12 +124,16 @@ func TestSchemaResource(t *testing.T) {
 
 // TestRulesArePlain covers the loose end "rules items are not plain": the
 // TypeScript and Python types accepted an Output inside a rule, which the
-// component, taking plain lists, then failed on at run time. Each list of a
-// rule, and its items, are plain, so the SDKs' types refuse an Output there
-// (tests/e2e/sdk_test.go type-checks it).
+// component, taking plain lists, then failed on at run time. The rules, each
+// rule and each of its lists are plain, so the SDKs' types refuse an Output
+// there (tests/e2e/sdk_test.go type-checks it).
 func TestRulesArePlain(t *testing.T) {
 	var pkg schema.PackageSpec
 	require.NoError(t, json.Unmarshal(currentSchema(t), &pkg))
+	rules := pkg.Resources["circleci-oidc:index:CircleCIOIDC"].InputProperties["rules"]
+	assert.True(t, rules.Plain, "rules")
+	require.NotNil(t, rules.Items)
+	assert.True(t, rules.Items.Plain, "rules items")
 	rule := pkg.Types["circleci-oidc:index:Rule"]
 	require.NotEmpty(t, rule.Properties)
 	for name, prop := range rule.Properties {

@@ -21,13 +21,14 @@ const ruleDescription = "One group of CircleCI jobs that may assume the role, wi
 // reads descriptions from an Annotate method, which component.Rule cannot
 // have without importing pulumi-go-provider into the component.
 //
-// The component takes each rule's lists plain (component.Rule): they decide
-// the trust policy's shape at preview. infer leaves them unmarked, so the
-// SDKs accepted an Output inside a rule, which then failed at run time.
-// Marked plain, with their items, the SDKs' types refuse it. The rules list
-// itself stays as infer writes it: marked plain, Pulumi's Go code generator
-// (v3.274.1) types it []RuleArgs and defines no RuleArgs, so the Go SDK would
-// not compile.
+// The component takes the rules plain ([]component.Rule): they decide the
+// trust policy's shape at preview. infer leaves them unmarked, so the SDKs
+// accepted an Output of the rules, or inside a rule, which then failed at run
+// time ("copying input \"rules\": expected destination type to implement
+// pulumi.Input"). Marked plain (the list, its items, each rule's lists and
+// their items), the SDKs' types refuse it. Pulumi's Go code generator then
+// types the list []RuleArgs, which it defines only with the Go option
+// generateExtraInputTypes (see New).
 func describeRule(raw string) (string, error) {
 	var pkg schema.PackageSpec
 	if err := json.Unmarshal([]byte(raw), &pkg); err != nil {
@@ -53,6 +54,14 @@ func describeRule(raw string) (string, error) {
 		rule.Properties[name] = prop
 	}
 	pkg.Types[ruleToken] = rule
+	res := pkg.Resources[component.TypeToken]
+	rules, ok := res.InputProperties["rules"]
+	if !ok || rules.Items == nil {
+		return "", fmt.Errorf("provider: %s has no list input rules", component.TypeToken)
+	}
+	rules.Plain, rules.Items.Plain = true, true
+	res.InputProperties["rules"] = rules
+	pkg.Resources[component.TypeToken] = res
 	out, err := json.Marshal(pkg)
 	return string(out), err
 }

@@ -42,7 +42,7 @@ func program(ctx *pulumi.Context) error {
 	oidc, err := circlecioidc.NewCircleCIOIDC(ctx, "circleci", &circlecioidc.CircleCIOIDCArgs{
 		OrganizationId: pulumi.String(organizationID),
 		// The API deploys from main, infrastructure from release branches.
-		Rules: circlecioidc.RuleArray{
+		Rules: []circlecioidc.RuleArgs{
 			circlecioidc.RuleArgs{
 				ProjectIds: []string{projectID},
 				VcsOrigins: []string{"github.com/acme/api"},

@@ -119,10 +119,11 @@ func Verify(ctx context.Context, t *Token, discoveryURL string, client *http.Cli
 }
 
 // ExpirySkew is how long after a token's exp STS still accepts it: "IAM
-// provides a five minute window beyond the expiration time specified in the
-// JWT to account for clock skew, as allowed by the OpenID Connect (OIDC) Core
-// 1.0 standard" (IAM User Guide, "OIDC federation", the note on the exp
-// claim).
+// provides a five-minute window beyond the expiration time specified in the
+// JWT to account for clock skew [...] OIDC JWTs received by IAM after the
+// expiration time but within this five-minute window are accepted for further
+// evaluation and processing" (IAM User Guide, id_roles_providers_oidc, "OIDC
+// federation", the note on the exp claim).
 const ExpirySkew = 5 * time.Minute
 
 // lifetime describes the token's validity at now, and says why STS would

@@ -150,16 +150,20 @@ func TestTypeScriptExampleTypeChecksAgainstTheSDKPackage(t *testing.T) {
 	run(t, dir, nil, filepath.Join(dir, "node_modules", ".bin", "tsc"), "-p", ".", "--noEmit")
 
 	// A wrong input type must fail the check: tsc really reads the SDK's types.
-	// So must an Output inside a rule: a rule's lists are plain, since the
-	// component decides the trust policy's shape from them at preview.
+	// So must an Output of the rules or inside a rule: they are plain, since
+	// the component decides the trust policy's shape from them at preview.
 	example := mustRead(t, filepath.Join(dir, "index.ts"))
 	for _, tt := range []struct{ name, from, to string }{
 		{"a number for a list", `branches: ["main"]`, `branches: 42`},
 		{"an Output of a list inside a rule", `{ projectIds: [projectId],`, `{ projectIds: pulumi.output([projectId]),`},
 		{"an Output inside a rule's list", `{ projectIds: [projectId],`, `{ projectIds: [pulumi.output(projectId)],`},
+		{"an Output of the rules", "rules: [\n", "rules: pulumi.output([\n"},
 	} {
 		bad := strings.Replace(example, tt.from, tt.to, 1)
 		require.NotEqual(t, example, bad, tt.name)
+		if tt.name == "an Output of the rules" {
+			bad = strings.Replace(bad, "    ],\n    roleName", "    ]),\n    roleName", 1)
+		}
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "index.ts"), []byte(bad), 0o644))
 		cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "node_modules", ".bin", "tsc"), "-p", ".", "--noEmit")
 		cmd.Dir = dir

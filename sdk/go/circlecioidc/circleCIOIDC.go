@@ -162,7 +162,7 @@ type CircleCIOIDCArgs struct {
 	// A unique role name with this prefix, at most 38 characters. Conflicts with `roleName`.
 	RoleNamePrefix pulumi.StringPtrInput
 	// Groups of CircleCI jobs with their own limits, each with its own projectIds, vcsOrigins, branches, gitTags and userIds, as the top-level inputs have: the API deploys from `main`, infra from `release/*`. A job that any rule accepts may assume the role. Instead of the top-level lists.
-	Rules RuleArrayInput
+	Rules []RuleArgs
 	// Tags on the role and on a created provider.
 	Tags pulumi.StringMapInput
 	// Provider thumbprints, 40 lowercase hex digits each, instead of the one fetched from the issuer's certificate chain (the top intermediate CA's SHA-1). At most 5.
