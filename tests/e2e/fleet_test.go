@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/fleet"
+)
+
+// Fleet scenario 1: the happy path at concurrency 2. Every active account
+// gets exactly one provider and one role, read back with that account's own
+// credentials; the closed account is skipped; the management account keeps
+// nothing. A second full run is a no-op with 0 IAM writes (scenario 4).
+func TestFleetHappyPathThenNoOp(t *testing.T) {
+	w := newWorld(t)
+	w.fleetEnv(t)
+	o := seedOrg(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
+
+	code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	rows := rowsByAccount(r)
+	for _, id := range o.active() {
+		row := rows[id]
+		assert.Equal(t, fleet.ResultOK, row.Result, "%s: %s", id, row.Note)
+		assert.Equal(t, 4, row.Counts.Create, "%s: stack, component, provider and role: %+v", id, row.Counts)
+		assert.Equal(t, "arn:aws:iam::"+id+":role/circleci-deploy", row.RoleArn)
+		c := accountIAM(t, id)
+		assert.Equal(t, []string{fleet.ProviderArn("aws", id, "https://oidc.circleci.com/org/"+devOrg)},
+			providersIn(ctx, t, c), "account %s", id)
+		assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, c), "account %s", id)
+	}
+	assert.Equal(t, fleet.ResultSkipped, rows[o.closed].Result)
+	assert.Contains(t, rows[o.closed].Note, "SUSPENDED")
+	assert.Equal(t, fleet.ResultSkipped, rows[motoDefaultAccount].Result, "the management account is out")
+	assert.Empty(t, providersIn(ctx, t, w.iam), "nothing in the management account")
+	assert.Empty(t, rolesIn(ctx, t, w.iam))
+
+	// The OU config reached the stacks: prod accounts trust main of one repository.
+	prod, err := accountIAM(t, o.ids["prod-eu"]).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("circleci-deploy")})
+	require.NoError(t, err)
+	assert.Contains(t, policyDocument(prod.Role.AssumeRolePolicyDocument), "vcs-origin/github.com/acme/api/vcs-ref/refs/heads/main")
+	assert.True(t, slices.ContainsFunc(prod.Role.Tags, func(tg iamtypes.Tag) bool {
+		return aws.ToString(tg.Key) == "region" && aws.ToString(tg.Value) == "eu"
+	}), "the /prod/eu tags: %v", prod.Role.Tags)
+
+	// Scenario 4: a second full run changes nothing and writes nothing.
+	before := w.aws.snapshot()
+	code, r, stderr = fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	for _, id := range o.active() {
+		row := rowsByAccount(r)[id]
+		assert.Equal(t, fleet.ResultOK, row.Result)
+		assert.Equal(t, fleet.Counts{Same: 4}, row.Counts, "account %s", id)
+	}
+	assert.Zero(t, writes(w.aws.since(before)), "IAM writes on the second run: %v", w.aws.since(before))
+}
+
+// Fleet scenarios 2 and 3: isolation, then convergence. Account B already
+// has the issuer's provider and account C's config exceeds the trust policy
+// quota: B is conflict, C is quota, the others are created, and the exit code
+// is 1. Fixed (--adopt-existing for B, fewer branches for C), --resume with
+// --only failed re-runs only B and C.
+func TestFleetIsolationThenResume(t *testing.T) {
+	w := newWorld(t)
+	w.fleetEnv(t)
+	o := seedOrg(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	b, c := o.ids["sandbox-a"], o.ids["sandbox-b"]
+	existing, err := accountIAM(t, b).CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://oidc.circleci.com/org/" + devOrg), ClientIDList: []string{devOrg}})
+	require.NoError(t, err)
+	var many []string
+	for i := range 80 {
+		many = append(many, "release/team-"+strings.Repeat("x", 10)+"-"+string(rune('a'+i%26))+string(rune('a'+i/26)))
+	}
+	tooLong := "accounts:\n  \"" + c + "\":\n    config:\n      branches: [" + strings.Join(many, ", ") + "]\n"
+	writeFile(t, dir, "fleet.yaml", fleetYAML(tooLong))
+
+	code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
+	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
+	rows := rowsByAccount(r)
+	assert.Equal(t, fleet.Result(fleet.ClassConflict), rows[b].Result, rows[b].Note)
+	assert.Contains(t, rows[b].Note, "--adopt-existing")
+	assert.Equal(t, fleet.Result(fleet.ClassQuota), rows[c].Result, rows[c].Note)
+	for _, id := range o.active() {
+		if id != b && id != c {
+			assert.Equal(t, fleet.ResultOK, rows[id].Result, "%s: %s", id, rows[id].Note)
+		}
+	}
+	assert.Equal(t, []string{aws.ToString(existing.OpenIDConnectProviderArn)}, providersIn(ctx, t, accountIAM(t, b)),
+		"the conflict wrote nothing in B")
+	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, b)))
+	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, c)), "the quota refusal created no role in C")
+
+	report := writeFile(t, dir, "report.json", mustJSON(t, r))
+	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
+	before := w.aws.snapshot()
+	code, r2, stderr := fleetReport(t, ctx, dir, "up", "--org", "--adopt-existing", "--resume", report, "--only", "failed")
+	require.Equal(t, fleet.ExitOK, code, describe(r2, stderr))
+	rows2 := rowsByAccount(r2)
+	assert.Equal(t, fleet.ResultOK, rows2[b].Result, rows2[b].Note)
+	assert.Contains(t, rows2[b].Note, "adopted the existing provider")
+	assert.Equal(t, fleet.ResultOK, rows2[c].Result, rows2[c].Note)
+	assert.Equal(t, 1, rows2[b].Attempts)
+	for _, id := range o.active() {
+		if id != b && id != c {
+			assert.Equal(t, rows[id], rows2[id], "account %s was not re-run: its row is the old report's", id)
+		}
+	}
+	assert.Equal(t, []string{aws.ToString(existing.OpenIDConnectProviderArn)}, providersIn(ctx, t, accountIAM(t, b)),
+		"B reuses its provider")
+	assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, accountIAM(t, b)))
+	assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, accountIAM(t, c)))
+	// Only B and C ran: B creates its role, C its provider and its role.
+	assert.Equal(t, 1+2, w.aws.since(before)["Create"], "aws creates of the resumed run: %v", w.aws.since(before))
+}
