@@ -84,41 +84,48 @@ func Classify(err error, stderr string) Class {
 	return ClassOther
 }
 
-// Brief returns the line of an error that says most: the one that carries
-// its class's signature, else the engine's first "error:" line, else the
-// first line, at most 300 characters.
+// Brief returns the line of an error that says most: in the engine's
+// Diagnostics when there are some, the line that carries the class's
+// signature, else the first "error:" line, else the first line; a line that
+// only announces "N error(s) occurred:" gives way to the next one. At most
+// 300 characters.
 func Brief(err error) string {
 	var ce *ClassError
 	if errors.As(err, &ce) {
 		return strings.TrimSpace(firstLine(ce.Err.Error()))
 	}
 	text := err.Error()
+	if _, diag, ok := strings.Cut(text, "\nDiagnostics:\n"); ok {
+		diag, _, _ = strings.Cut(diag, "\nResources:\n")
+		_, stderr, _ := strings.Cut(text, "\nstderr: ")
+		text = diag + "\n" + stderr
+	}
 	class := classOf(err)
 	lines := strings.Split(text, "\n")
-	pick := ""
+	pick := -1
 	for _, s := range signatures {
-		if s.class != class {
-			continue
-		}
-		for _, l := range lines {
+		for i, l := range lines {
 			for _, t := range s.texts {
-				if pick == "" && strings.Contains(l, t) {
-					pick = l
+				if s.class == class && pick < 0 && strings.Contains(l, t) {
+					pick = i
 				}
 			}
 		}
 	}
-	for _, l := range lines {
-		if pick == "" && strings.Contains(l, "error: ") {
-			pick = l
+	for i, l := range lines {
+		if pick < 0 && strings.Contains(l, "error: ") {
+			pick = i
 		}
 	}
-	if pick == "" {
-		pick = lines[0]
+	if pick < 0 {
+		pick = 0
 	}
-	pick = strings.TrimSpace(pick)
-	if len(pick) > 300 {
-		pick = pick[:297] + "..."
+	for pick+1 < len(lines) && strings.HasSuffix(strings.TrimSpace(lines[pick]), "occurred:") {
+		pick++
 	}
-	return pick
+	line := strings.TrimPrefix(strings.TrimSpace(lines[pick]), "* ")
+	if len(line) > 300 {
+		line = line[:297] + "..."
+	}
+	return line
 }

@@ -96,56 +96,54 @@ func (p *Pool) Run(ctx context.Context, jobs []Job) []Row {
 	var (
 		mu                     sync.Mutex
 		failures, done, active int
-		stopped                string
+		wg                     sync.WaitGroup
 	)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				mu.Lock()
-				active++
-				mu.Unlock()
-				row := p.one(ctx, jobs[i], now)
-				mu.Lock()
-				rows[i] = row
-				active--
-				done++
-				if row.Result.Failed() {
-					failures++
-				}
-				if p.Progress != nil {
-					fmt.Fprintf(p.Progress, "fleet: %d/%d done, %d running, %d failed; %s %s\n",
-						done, len(jobs), active, failures, row.Account, row.Result)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
+	slots := make(chan struct{}, n)
 	for i := range jobs {
-		mu.Lock()
-		if p.MaxFailures > 0 && failures >= p.MaxFailures {
-			stopped = fmt.Sprintf("not started: --max-failures %d reached", p.MaxFailures)
+		// Wait for a free worker first, so that the checks below see every
+		// failure of the accounts that finished.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
 		}
-		mu.Unlock()
-		if stopped == "" && ctx.Err() != nil {
+		mu.Lock()
+		stopped := ""
+		switch {
+		case ctx.Err() != nil:
 			stopped = "not started: the run was interrupted"
+		case p.MaxFailures > 0 && failures >= p.MaxFailures:
+			stopped = fmt.Sprintf("not started: --max-failures %d reached", p.MaxFailures)
 		}
 		if stopped != "" {
 			rows[i] = p.baseRow(jobs[i])
 			rows[i].Result, rows[i].Note = ResultCancelled, stopped
+			mu.Unlock()
+			if ctx.Err() == nil {
+				<-slots
+			}
 			continue
 		}
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			rows[i] = p.baseRow(jobs[i])
-			rows[i].Result, rows[i].Note = ResultCancelled, "not started: the run was interrupted"
-		}
+		active++
+		mu.Unlock()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			row := p.one(ctx, jobs[i], now)
+			mu.Lock()
+			defer mu.Unlock()
+			rows[i] = row
+			active--
+			done++
+			if row.Result.Failed() {
+				failures++
+			}
+			if p.Progress != nil {
+				fmt.Fprintf(p.Progress, "fleet: %d/%d done, %d running, %d failed; %s %s\n",
+					done, len(jobs), active, failures, row.Account, row.Result)
+			}
+			<-slots
+		}()
 	}
-	close(next)
 	wg.Wait()
 	return rows
 }

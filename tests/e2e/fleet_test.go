@@ -89,6 +89,7 @@ func TestFleetIsolationThenResume(t *testing.T) {
 
 	code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
 	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
+	t.Log(describe(r, stderr))
 	rows := rowsByAccount(r)
 	assert.Equal(t, fleet.Result(fleet.ClassConflict), rows[b].Result, rows[b].Note)
 	assert.Contains(t, rows[b].Note, "--adopt-existing")
