@@ -119,7 +119,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteTable writes the report for people: one line per account.
 func (r *Report) WriteTable(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	var buf strings.Builder
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tNAME\tOU\tRESULT\t+\t~\t-\t=\tROLE ARN\tTIME\tNOTE")
 	for _, row := range r.Rows {
 		c := row.Counts
@@ -128,6 +129,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+strings.Repeat("\n", strings.Count(line, "\n"))); err != nil {
+			return err
+		}
 	}
 	_, err := fmt.Fprintln(w, r.Summary())
 	return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -215,4 +216,54 @@ func mustJSON(t *testing.T, r *fleet.Report) string {
 	var b bytes.Buffer
 	require.NoError(t, r.WriteJSON(&b))
 	return b.String()
+}
+
+var update = flag.Bool("update", false, "rewrite the README's fleet transcripts from this run")
+
+// fixedIDs are the account IDs the README's transcripts show, by account name.
+var fixedIDs = map[string]string{
+	"prod-api": "210000000001", "prod-web": "210000000002", "prod-eu": "220000000001",
+	"sandbox-a": "310000000001", "sandbox-b": "310000000002", "sandbox-closed": "310000000003",
+}
+
+// transcript renders a run's report as the README shows it: moto's random
+// account IDs replaced by fixed ones and the times left out, so that it is
+// the same on every run.
+func (o *fleetOrg) transcript(t *testing.T, command string, r *fleet.Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, r.WriteJSON(&buf))
+	text := buf.String()
+	for name, id := range o.ids {
+		text = strings.ReplaceAll(text, id, fixedIDs[name])
+	}
+	var fixed fleet.Report
+	require.NoError(t, json.Unmarshal([]byte(text), &fixed))
+	for i := range fixed.Rows {
+		fixed.Rows[i].Seconds = 0
+	}
+	fixed.Sort()
+	var table bytes.Buffer
+	require.NoError(t, fixed.WriteTable(&table))
+	return "```text\n$ " + command + "\n" + table.String() + "```\n"
+}
+
+// readmeBlock checks that the README holds content between the marker line
+// that starts with open and the line close, or writes it there with -update.
+func readmeBlock(t *testing.T, open, close, content string) {
+	t.Helper()
+	path := filepath.Join(repoRoot(), "README.md")
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	s := string(raw)
+	i := strings.Index(s, open)
+	require.GreaterOrEqual(t, i, 0, "README.md lacks %q", open)
+	i += strings.Index(s[i:], "\n") + 1
+	j := strings.Index(s[i:], close)
+	require.GreaterOrEqual(t, j, 0, "README.md lacks %q", close)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(s[:i]+content+s[i+j:]), 0o644))
+		return
+	}
+	require.Equal(t, content, s[i:i+j], "README.md is out of date: run the e2e test with -update")
 }

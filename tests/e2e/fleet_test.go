@@ -89,7 +89,8 @@ func TestFleetIsolationThenResume(t *testing.T) {
 
 	code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
 	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
-	t.Log(describe(r, stderr))
+	readmeBlock(t, "<!-- fleet up transcript", "<!-- end of fleet up transcript -->",
+		o.transcript(t, "circleci-oidc fleet up --org --concurrency 2", r))
 	rows := rowsByAccount(r)
 	assert.Equal(t, fleet.Result(fleet.ClassConflict), rows[b].Result, rows[b].Note)
 	assert.Contains(t, rows[b].Note, "--adopt-existing")
@@ -109,6 +110,8 @@ func TestFleetIsolationThenResume(t *testing.T) {
 	before := w.aws.snapshot()
 	code, r2, stderr := fleetReport(t, ctx, dir, "up", "--org", "--adopt-existing", "--resume", report, "--only", "failed")
 	require.Equal(t, fleet.ExitOK, code, describe(r2, stderr))
+	readmeBlock(t, "<!-- fleet resume transcript", "<!-- end of fleet resume transcript -->",
+		o.transcript(t, "circleci-oidc fleet up --org --adopt-existing --resume report.json --only failed", r2))
 	rows2 := rowsByAccount(r2)
 	assert.Equal(t, fleet.ResultOK, rows2[b].Result, rows2[b].Note)
 	assert.Contains(t, rows2[b].Note, "adopted the existing provider")
