@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -128,4 +130,76 @@ func TestFleetIsolationThenResume(t *testing.T) {
 	assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, accountIAM(t, c)))
 	// Only B and C ran: B creates its role, C its provider and its role.
 	assert.Equal(t, 1+2, w.aws.since(before)["Create"], "aws creates of the resumed run: %v", w.aws.since(before))
+}
+
+// Fleet scenarios 9, 5 and 7: drift, a held lock, an orphan. A trust policy
+// widened directly in moto makes fleet drift exit 2 and flag only that
+// account. A lock held on another account's stack makes that account locked,
+// while the drifted one is put back. An account moved out of the OU is then
+// orphaned, and its resources remain.
+func TestFleetDriftLockAndOrphan(t *testing.T) {
+	w := newWorld(t)
+	w.fleetEnv(t)
+	o := seedOrg(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
+	api, web, eu := o.ids["prod-api"], o.ids["prod-web"], o.ids["prod-eu"]
+
+	code, r, stderr := fleetReport(t, ctx, dir, "up", "--ou", "/prod", "--concurrency", "2")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	require.Len(t, r.Rows, 3, "the three accounts under /prod, /prod/eu included")
+
+	code, r, stderr = fleetReport(t, ctx, dir, "drift", "--ou", "/prod")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+
+	apiIAM := accountIAM(t, api)
+	role, err := apiIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("circleci-deploy")})
+	require.NoError(t, err)
+	deployed := policyDocument(role.Role.AssumeRolePolicyDocument)
+	wide := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` +
+		fleet.ProviderArn("aws", api, "https://oidc.circleci.com/org/"+devOrg) + `"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`
+	_, err = apiIAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+		RoleName: aws.String("circleci-deploy"), PolicyDocument: aws.String(wide)})
+	require.NoError(t, err)
+
+	code, r, stderr = fleetReport(t, ctx, dir, "drift", "--ou", "/prod")
+	require.Equal(t, fleet.ExitDrift, code, describe(r, stderr))
+	rows := rowsByAccount(r)
+	assert.Equal(t, fleet.ResultDrift, rows[api].Result)
+	assert.Equal(t, 1, rows[api].Counts.Update, "the role")
+	assert.Equal(t, fleet.ResultOK, rows[web].Result)
+	assert.Equal(t, fleet.ResultOK, rows[eu].Result)
+	role, err = apiIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("circleci-deploy")})
+	require.NoError(t, err)
+	assert.True(t, sameJSON(wide, policyDocument(role.Role.AssumeRolePolicyDocument)), "drift changes nothing")
+
+	// A lock held on prod-web's stack: that account is locked, prod-api is put back.
+	lockDir := filepath.Join(w.dir, "backend", ".pulumi", "locks", "organization", "circleci-oidc", fleet.StackName(web))
+	require.NoError(t, os.MkdirAll(lockDir, 0o755))
+	lock := writeFile(t, lockDir, "5a2d1d3e-6a39-4f5e-9c43-8c9d0e1f2a3b.json",
+		`{"pid":4242,"username":"ci","hostname":"runner-7","timestamp":"2026-12-02T13:00:00Z"}`)
+	code, r, stderr = fleetReport(t, ctx, dir, "up", "--ou", "/prod", "--concurrency", "2")
+	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
+	rows = rowsByAccount(r)
+	assert.Equal(t, fleet.Result(fleet.ClassLocked), rows[web].Result, rows[web].Note)
+	assert.Contains(t, rows[web].Note, "the stack is currently locked by 1 lock(s)")
+	assert.Equal(t, fleet.ResultOK, rows[api].Result, rows[api].Note)
+	assert.Equal(t, 1, rows[api].Counts.Update, "the trust policy is put back")
+	assert.Equal(t, fleet.ResultOK, rows[eu].Result)
+	role, err = apiIAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("circleci-deploy")})
+	require.NoError(t, err)
+	assert.True(t, sameJSON(deployed, policyDocument(role.Role.AssumeRolePolicyDocument)), "the deployed policy is back")
+	require.NoError(t, os.Remove(lock))
+
+	// prod-web leaves /prod: orphaned, never destroyed.
+	o.move(t, web, o.ous["/prod"], o.ous["/sandbox"])
+	code, r, stderr = fleetReport(t, ctx, dir, "up", "--ou", "/prod", "--concurrency", "2")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	rows = rowsByAccount(r)
+	assert.Equal(t, fleet.ResultOrphaned, rows[web].Result)
+	assert.Contains(t, rows[web].Note, "pulumi destroy --stack "+fleet.StackName(web))
+	webIAM := accountIAM(t, web)
+	assert.Len(t, providersIn(ctx, t, webIAM), 1, "the orphan's provider remains")
+	assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, webIAM), "the orphan's role remains")
 }

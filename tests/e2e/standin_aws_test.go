@@ -353,29 +353,6 @@ func (p *awsStandin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (
 	return &emptypb.Empty{}, err
 }
 
-// Read refreshes a resource: it reports a deleted one with an empty ID and
-// otherwise returns the state it was given.
-func (p *awsStandin) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	p.calls.add("Read")
-	var err error
-	c := p.conn(ctx)
-	switch typeOf(req.GetUrn()) {
-	case typeProvider:
-		_, err = c.iam.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{
-			OpenIDConnectProviderArn: aws.String(req.GetId())})
-	case typeRole:
-		_, err = c.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(req.GetId())})
-	}
-	var missing *iamtypes.NoSuchEntityException
-	if errors.As(err, &missing) {
-		return &pulumirpc.ReadResponse{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
-}
-
 // policyDocument decodes the URL-encoded documents IAM returns.
 func policyDocument(s *string) string {
 	d, err := url.QueryUnescape(aws.ToString(s))
