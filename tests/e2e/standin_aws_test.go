@@ -42,6 +42,7 @@ type awsStandin struct {
 	quotas iamQuotas
 	// sessions holds each engine connection's configured clients; see conn.
 	sessions sync.Map
+	faults   faults
 }
 
 var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true, KeepSecrets: false}
@@ -204,6 +205,9 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
 	c := p.conn(ctx)
+	if err := p.faults.next(c.account, "Create"+typ[strings.LastIndex(typ, ":")+1:]); err != nil {
+		return nil, err
+	}
 	var id string
 	switch typ {
 	case typeProvider:
