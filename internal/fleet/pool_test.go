@@ -66,13 +66,13 @@ func jobs(ids ...string) []Job {
 	return out
 }
 
-var throttled = errors.New("api error Throttling: Rate exceeded")
+var errThrottled = errors.New("api error Throttling: Rate exceeded")
 
 func TestPoolIsBoundedIsolatedAndRetriesThrottlingOnce(t *testing.T) {
 	w := &fakeWorker{calls: map[string]int{}, delay: 20 * time.Millisecond, script: map[string][]error{
 		"000000000002": {errors.New("EntityAlreadyExists: Provider exists")},
-		"000000000003": {throttled},
-		"000000000004": {throttled, throttled},
+		"000000000003": {errThrottled},
+		"000000000004": {errThrottled, errThrottled},
 	}}
 	logs := t.TempDir()
 	p := &Pool{Concurrency: 2, Worker: w, LogDir: logs}

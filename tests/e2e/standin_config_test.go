@@ -130,19 +130,6 @@ func readStandinConfig(req *pulumirpc.ConfigureRequest) (standinConfig, error) {
 		}
 		plainArgs[string(k)] = v.Mappable()
 	}
-	// Variables carry the same values as "aws:config:<key>" JSON text.
-	for _, k := range []string{"region", "assumeRole", "allowedAccountIds"} {
-		if _, ok := plainArgs[k]; ok {
-			continue
-		}
-		if v, ok := req.GetVariables()["aws:config:"+k]; ok {
-			var decoded any
-			if json.Unmarshal([]byte(v), &decoded) != nil {
-				decoded = v
-			}
-			plainArgs[k] = decoded
-		}
-	}
 	b, err := json.Marshal(plainArgs)
 	if err != nil {
 		return cfg, err
