@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
 
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/audit"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/fleet"
 )
 
@@ -36,13 +37,17 @@ func fleetUsage(format string, args ...any) error {
 	return fleetExit{code: fleet.ExitUsage, err: fmt.Errorf(format, args...)}
 }
 
-// fleetFlags are the flags of plan, up and drift.
+// fleetFlags are the flags of ls, plan, audit, up and drift.
 type fleetFlags struct {
 	config, accounts, roleName, region, workDir, resume, shard string
 	ous, only                                                  []string
 	org, includeManagement, adopt, asJSON                      bool
 	concurrency, maxFailures                                   int
 	backoff                                                    time.Duration
+	// audit\'s
+	failOn  string
+	quota   int
+	issuers []string
 }
 
 func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
@@ -59,7 +64,13 @@ func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
 	fs.BoolVar(&f.asJSON, "json", false, "write the versioned JSON report to stdout instead of the table (the --resume input)")
 	fs.BoolVar(&f.adopt, "adopt-existing", false, "reuse an OIDC provider found outside the stack (sets reuseProvider) instead of reporting a conflict")
 	fs.IntVar(&f.concurrency, "concurrency", 4, "accounts at once; each real pulumi-resource-aws takes about 300-430 MB")
-	if mode == fleet.ModePlan {
+	switch mode {
+	case fleet.ModeAudit:
+		fs.StringVar(&f.failOn, "fail-on", "high", "an account with a finding at or above this severity is a failure: info, low, medium, high or critical")
+		fs.IntVar(&f.quota, "quota", audit.DefaultQuota, "the accounts' role trust policy length quota, in characters without whitespace")
+		fs.StringArrayVar(&f.issuers, "issuer", nil, "also audit this issuer URL (CircleCI server); repeatable")
+		return
+	case fleet.ModePlan, fleet.ModeList:
 		return
 	}
 	fs.IntVar(&f.maxFailures, "max-failures", 0, "stop starting accounts after this many failures; running ones finish (0: never stop)")
@@ -71,7 +82,9 @@ func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
 const fleetLong = `fleet deploys the circleci-oidc stack program to many AWS accounts of an organization, one stack per
 account (acct-<12 digits>), driven by the Pulumi Automation API with the program inline.
 
+  ls      the targeted accounts and their stacks, calling no account
   plan    read-only: the targeted accounts, each one's effective config, conflicts and orphans
+  audit   circleci-oidc audit in every account, read-only
   up      an idempotent pulumi up --refresh in each account; a second run changes nothing
   drift   a refreshed preview in each account; exits 2 when one differs from its stack
   report  merge the JSON reports of shards
@@ -94,7 +107,9 @@ func newFleetCommand(env Env) *cobra.Command {
 		mode  fleet.Mode
 		short string
 	}{
+		{fleet.ModeList, "List the targeted accounts and their stacks, calling no account"},
 		{fleet.ModePlan, "Show the targeted accounts, their config, conflicts and orphans (read-only)"},
+		{fleet.ModeAudit, "Find weak CircleCI OIDC trust in every targeted account (read-only)"},
 		{fleet.ModeUp, "Deploy every targeted account: an idempotent up with refresh"},
 		{fleet.ModeDrift, "Report accounts whose resources differ from their stack; exit 2 on drift"},
 	} {
@@ -126,6 +141,16 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 	opts, old, err := f.options(env)
 	if err != nil {
 		return err
+	}
+	var failOn audit.Severity
+	if mode == fleet.ModeAudit {
+		if failOn, err = audit.ParseSeverity(f.failOn); err != nil {
+			return fleetUsage("--fail-on: %v", err)
+		}
+		if f.quota < audit.DefaultQuota || f.quota > audit.MaxQuota {
+			return fleetUsage("--quota %d is outside %d to %d; check Service Quotas (L-C07B4B0D) for the accounts' value",
+				f.quota, audit.DefaultQuota, audit.MaxQuota)
+		}
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
@@ -162,7 +187,14 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 		return err
 	}
 	engine := &fleet.Engine{Mode: mode, WorkDir: workDir, Prober: &fleet.AWSProber{Base: cfg}}
-	if mode != fleet.ModePlan && len(plan.Jobs) > 0 {
+	var worker fleet.Worker = engine
+	switch mode {
+	case fleet.ModeAudit:
+		worker = &fleet.Auditor{Base: cfg, FailOn: failOn, Options: audit.Options{Issuers: f.issuers, Quota: f.quota}}
+	case fleet.ModeList:
+		worker = &fleet.Lister{Engine: engine}
+	}
+	if (mode == fleet.ModeUp || mode == fleet.ModeDrift) && len(plan.Jobs) > 0 {
 		if err := engine.InstallPlugins(ctx); err != nil {
 			return err
 		}
@@ -170,7 +202,7 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 	report := &fleet.Report{Version: fleet.ReportVersion, Command: "fleet " + string(mode),
 		Shard: opts.Shard.String(), Started: env.Now().UTC()}
 	pool := &fleet.Pool{Concurrency: f.concurrency, MaxFailures: f.maxFailures, Backoff: f.backoff,
-		LogDir: logDir, Progress: env.Stderr, Worker: engine, Now: env.Now}
+		LogDir: logDir, Progress: env.Stderr, Worker: worker, Now: env.Now}
 	report.Rows = append(report.Rows, plan.Skipped...)
 	report.Rows = append(report.Rows, pool.Run(ctx, plan.Jobs)...)
 	if opts.Shard.Index == 0 {

@@ -32,6 +32,10 @@ const (
 	ModeUp Mode = "up"
 	// ModeDrift previews with refresh and reports accounts that differ.
 	ModeDrift Mode = "drift"
+	// ModeAudit runs internal/audit in each account: read-only.
+	ModeAudit Mode = "audit"
+	// ModeList lists the targets and their stacks, calling no account.
+	ModeList Mode = "ls"
 )
 
 // typeOIDCProvider is pulumi-aws's type token of the IAM OIDC provider.
@@ -60,8 +64,8 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 	fmt.Fprintf(log, "pre-flight: account %s reached; provider for the issuer: %s\n", job.Account.ID, dash(probe.ProviderArn))
 	cfg := maps.Clone(job.Config)
 	out := Outcome{Config: cfg}
-	dir := filepath.Join(e.WorkDir, job.Stack)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, err := e.accountDir(job)
+	if err != nil {
 		return Outcome{}, err
 	}
 
@@ -133,6 +137,12 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 	}
 	out.Result = ResultOK
 	return out, nil
+}
+
+// accountDir makes and returns an account's own work directory.
+func (e *Engine) accountDir(job Job) (string, error) {
+	dir := filepath.Join(e.WorkDir, job.Stack)
+	return dir, os.MkdirAll(dir, 0o755)
 }
 
 // workspace is a workspace of the stack program in dir, without a stack.

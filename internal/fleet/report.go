@@ -92,7 +92,7 @@ const (
 // test keeps the README's list equal to it.
 const ExitCodesHelp = `Exit codes:
   0  every account is fine (ok, skipped or orphaned)
-  1  at least one account failed or was cancelled
+  1  at least one account failed or was cancelled; for audit, has a finding at or above --fail-on
   2  no failure, but at least one account drifted from its stack
   3  usage: a flag, an argument or fleet.yaml is wrong; nothing ran`
 
@@ -101,7 +101,7 @@ func (r *Report) ExitCode() int {
 	code := ExitOK
 	for _, row := range r.Rows {
 		switch {
-		case row.Result.Failed() || row.Result == ResultCancelled:
+		case row.Result.Failed() || row.Result == ResultCancelled || row.Result == ResultFindings:
 			return ExitFailure
 		case row.Result == ResultDrift:
 			code = ExitDrift

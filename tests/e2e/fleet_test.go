@@ -65,6 +65,22 @@ func TestFleetHappyPathThenNoOp(t *testing.T) {
 		assert.Equal(t, fleet.Counts{Same: 4}, row.Counts, "account %s", id)
 	}
 	assert.Zero(t, writes(w.aws.since(before)), "IAM writes on the second run: %v", w.aws.since(before))
+
+	// ls lists each account's stack and role without calling the accounts;
+	// audit reads each account with the read-only IAM client.
+	code, r, stderr = fleetReport(t, ctx, dir, "ls", "--org")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	code, audited, stderr := fleetReport(t, ctx, dir, "audit", "--org", "--fail-on", "critical")
+	require.Equal(t, fleet.ExitOK, code, describe(audited, stderr))
+	for _, id := range o.active() {
+		row := rowsByAccount(r)[id]
+		assert.Equal(t, fleet.ResultListed, row.Result)
+		assert.Equal(t, "stack "+fleet.StackName(id), row.Note)
+		assert.Equal(t, "arn:aws:iam::"+id+":role/circleci-deploy", row.RoleArn)
+		a := rowsByAccount(audited)[id]
+		assert.Equal(t, fleet.ResultOK, a.Result, a.Note)
+		assert.Contains(t, a.Note, "1 provider(s), 1 role(s) trusting CircleCI", id)
+	}
 }
 
 // Fleet scenarios 2 and 3: isolation, then convergence. Account B already
