@@ -204,7 +204,15 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 	pool := &fleet.Pool{Concurrency: f.concurrency, MaxFailures: f.maxFailures, Backoff: f.backoff,
 		LogDir: logDir, Progress: env.Stderr, Worker: worker, Now: env.Now}
 	report.Rows = append(report.Rows, plan.Skipped...)
-	report.Rows = append(report.Rows, pool.Run(ctx, plan.Jobs)...)
+	rows := pool.Run(ctx, plan.Jobs)
+	if mode == fleet.ModePlan {
+		for i := range rows { // plan shows every account's config, a conflicting one's too
+			if rows[i].Config == nil {
+				rows[i].Config = plan.Jobs[i].Config
+			}
+		}
+	}
+	report.Rows = append(report.Rows, rows...)
 	if opts.Shard.Index == 0 {
 		stacks, err := engine.Stacks(ctx)
 		if err != nil {

@@ -245,6 +245,9 @@ func (o *fleetOrg) transcript(t *testing.T, command string, r *fleet.Report) str
 	fixed.Sort()
 	var table bytes.Buffer
 	require.NoError(t, fixed.WriteTable(&table))
+	if r.Command == "fleet plan" {
+		require.NoError(t, fleet.WriteConfigs(&table, &fixed))
+	}
 	return "```text\n$ " + command + "\n" + table.String() + "```\n"
 }
 

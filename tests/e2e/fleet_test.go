@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -98,12 +97,21 @@ func TestFleetIsolationThenResume(t *testing.T) {
 	existing, err := accountIAM(t, b).CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
 		Url: aws.String("https://oidc.circleci.com/org/" + devOrg), ClientIDList: []string{devOrg}})
 	require.NoError(t, err)
-	var many []string
-	for i := range 80 {
-		many = append(many, "release/team-"+strings.Repeat("x", 10)+"-"+string(rune('a'+i%26))+string(rune('a'+i/26)))
-	}
-	tooLong := "accounts:\n  \"" + c + "\":\n    config:\n      branches: [" + strings.Join(many, ", ") + "]\n"
+	// Five branches of five repositories: 25 sub patterns, over 2,048 characters.
+	tooLong := "accounts:\n  \"" + c + "\":\n    config:\n      branches: [b1, b2, b3, b4, b5]\n" +
+		"      vcsOrigins: [github.com/acme/r1, github.com/acme/r2, github.com/acme/r3, github.com/acme/r4, github.com/acme/r5]\n"
 	writeFile(t, dir, "fleet.yaml", fleetYAML(tooLong))
+
+	// plan says beforehand which account conflicts, and writes nothing.
+	before := w.aws.snapshot()
+	code, planned, stderr := fleetReport(t, ctx, dir, "plan", "--org")
+	require.Equal(t, fleet.ExitFailure, code, describe(planned, stderr))
+	assert.Equal(t, fleet.Result(fleet.ClassConflict), rowsByAccount(planned)[b].Result)
+	assert.Equal(t, fleet.ResultPlanned, rowsByAccount(planned)[c].Result, "the quota is the program's to find")
+	assert.Empty(t, w.aws.since(before), "plan calls no provider")
+	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, c)))
+	readmeBlock(t, "<!-- fleet plan transcript", "<!-- end of fleet plan transcript -->",
+		o.transcript(t, "circleci-oidc fleet plan --org", planned))
 
 	code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
 	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
@@ -125,7 +133,7 @@ func TestFleetIsolationThenResume(t *testing.T) {
 
 	report := writeFile(t, dir, "report.json", mustJSON(t, r))
 	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
-	before := w.aws.snapshot()
+	before = w.aws.snapshot()
 	code, r2, stderr := fleetReport(t, ctx, dir, "up", "--org", "--adopt-existing", "--resume", report, "--only", "failed")
 	require.Equal(t, fleet.ExitOK, code, describe(r2, stderr))
 	readmeBlock(t, "<!-- fleet resume transcript", "<!-- end of fleet resume transcript -->",
