@@ -16,7 +16,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/audit"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/fleet"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/publish"
 )
 
 // fleetExit carries a fleet command's exit code, which differs from the
@@ -48,6 +50,10 @@ type fleetFlags struct {
 	failOn  string
 	quota   int
 	issuers []string
+	// publish's
+	pub                         publish.Options
+	contextName, token, baseURL string
+	dryRun                      bool
 }
 
 func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
@@ -70,6 +76,17 @@ func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
 		fs.IntVar(&f.quota, "quota", audit.DefaultQuota, "the accounts' role trust policy length quota, in characters without whitespace")
 		fs.StringArrayVar(&f.issuers, "issuer", nil, "also audit this issuer URL (CircleCI server); repeatable")
 		return
+	case fleet.ModePublish:
+		fs.StringVar(&f.contextName, "context", "", "each account's CircleCI context, a template of {{.ID}}, {{.Name}}, {{.OU}}, {{.Stack}}: 'aws-{{.Name}}'")
+		fs.StringVar(&f.pub.OrgID, "org-id", "", "CircleCI organization UUID (default: each stack's circleci-oidc:organizationId)")
+		fs.BoolVar(&f.pub.NoCreate, "no-create", false, "fail an account instead of creating its missing context")
+		fs.BoolVar(&f.pub.Restrict, "restrict", false, "restrict each context to its stack's projectIds")
+		fs.BoolVar(&f.pub.RestrictBranches, "restrict-branches", false, "restrict each context to pipelines on its stack's branches")
+		fs.BoolVar(&f.pub.Prune, "prune", false, "delete variables an earlier publish wrote that this one does not")
+		fs.BoolVar(&f.dryRun, "dry-run", false, "print what would change, in each account's log, and change nothing")
+		fs.StringVar(&f.token, "token", "", "CircleCI personal API token (prefer "+circleci.TokenEnv+": flags show in process lists)")
+		fs.StringVar(&f.baseURL, "circleci-url", circleci.DefaultBaseURL, "CircleCI API v2 base URL, ending in /api/v2 (CircleCI server)")
+		return
 	case fleet.ModePlan, fleet.ModeList:
 		return
 	}
@@ -86,6 +103,7 @@ account (acct-<12 digits>), driven by the Pulumi Automation API with the program
   plan    read-only: the targeted accounts, each one's effective config, conflicts and orphans
   audit   circleci-oidc audit in every account, read-only
   up      an idempotent pulumi up --refresh in each account; a second run changes nothing
+  publish each account's role ARN and region into its own CircleCI context (--context 'aws-{{.Name}}')
   drift   a refreshed preview in each account; exits 2 when one differs from its stack
   report  merge the JSON reports of shards
 
@@ -112,6 +130,7 @@ func newFleetCommand(env Env) *cobra.Command {
 		{fleet.ModeAudit, "Find weak CircleCI OIDC trust in every targeted account (read-only)"},
 		{fleet.ModeUp, "Deploy every targeted account: an idempotent up with refresh"},
 		{fleet.ModeDrift, "Report accounts whose resources differ from their stack; exit 2 on drift"},
+		{fleet.ModePublish, "Write each account's role ARN and region into its own CircleCI context"},
 	} {
 		var f fleetFlags
 		sub := &cobra.Command{
@@ -150,6 +169,12 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 		if f.quota < audit.DefaultQuota || f.quota > audit.MaxQuota {
 			return fleetUsage("--quota %d is outside %d to %d; check Service Quotas (L-C07B4B0D) for the accounts' value",
 				f.quota, audit.DefaultQuota, audit.MaxQuota)
+		}
+	}
+	var publisher *fleet.Publisher
+	if mode == fleet.ModePublish {
+		if publisher, err = f.publisher(env); err != nil {
+			return err
 		}
 	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
@@ -193,6 +218,9 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 		worker = &fleet.Auditor{Base: cfg, FailOn: failOn, Options: audit.Options{Issuers: f.issuers, Quota: f.quota}}
 	case fleet.ModeList:
 		worker = &fleet.Lister{Engine: engine}
+	case fleet.ModePublish:
+		publisher.Engine = engine
+		worker = publisher
 	}
 	if (mode == fleet.ModeUp || mode == fleet.ModeDrift) && len(plan.Jobs) > 0 {
 		if err := engine.InstallPlugins(ctx); err != nil {
@@ -332,4 +360,29 @@ func newFleetReportCommand(env Env) *cobra.Command {
 		},
 	})
 	return report
+}
+
+// publisher makes fleet publish's worker from its flags.
+func (f *fleetFlags) publisher(env Env) (*fleet.Publisher, error) {
+	tmpl, err := fleet.ParseContextTemplate(f.contextName)
+	if err != nil {
+		return nil, fleetExit{code: fleet.ExitUsage, err: err}
+	}
+	token := f.token
+	if token == "" && env.Getenv != nil {
+		token = env.Getenv(circleci.TokenEnv)
+	}
+	p := &fleet.Publisher{Context: tmpl, Options: f.pub, DryRun: f.dryRun}
+	if token == "" {
+		if !f.dryRun {
+			return nil, fleetExit{code: fleet.ExitUsage, err: circleci.ErrNoToken}
+		}
+		return p, nil
+	}
+	c, err := circleci.New(token, circleci.WithBaseURL(f.baseURL), circleci.WithHTTPClient(env.HTTP))
+	if err != nil {
+		return nil, fleetUsage("--circleci-url: %v", err)
+	}
+	p.API = c
+	return p, nil
 }

@@ -32,6 +32,10 @@ func TestFleetUsageErrorsExit3(t *testing.T) {
 		{[]string{"fleet", "drift", "--config", bad}, `defaults: "projectId" is not a config key of the stack program`},
 		{[]string{"fleet", "up", "--resume", report}, "--resume: " + report + ": report version 7"},
 		{[]string{"fleet", "report", "merge"}, "needs at least one report file"},
+		{[]string{"fleet", "publish", "--accounts", "111111111111"}, "--context is required"},
+		{[]string{"fleet", "publish", "--context", "aws-prod"}, `--context "aws-prod" names one context for every account`},
+		{[]string{"fleet", "publish", "--context", "aws-{{.Nme}}"}, "use {{.ID}}, {{.Name}}, {{.OU}} or {{.Stack}}"},
+		{[]string{"fleet", "publish", "--context", "aws-{{.Name}}"}, "no API token"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

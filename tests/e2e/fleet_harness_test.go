@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -173,7 +174,8 @@ func fleetRun(t *testing.T, ctx context.Context, dir string, args ...string) (in
 	t.Chdir(dir)
 	var out, errOut bytes.Buffer
 	code := cli.Execute(ctx, append([]string{"fleet"}, args...), cli.Env{
-		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: os.Getenv, Now: time.Now})
+		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: os.Getenv, Now: time.Now,
+		HTTP: &http.Client{Timeout: 10 * time.Second}})
 	return code, out.String(), errOut.String()
 }
 

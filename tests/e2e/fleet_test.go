@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/fleet"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/testing/circlecitest"
 )
 
 // Fleet scenario 1: the happy path at concurrency 2. Every active account
@@ -79,6 +81,27 @@ func TestFleetHappyPathThenNoOp(t *testing.T) {
 		a := rowsByAccount(audited)[id]
 		assert.Equal(t, fleet.ResultOK, a.Result, a.Note)
 		assert.Contains(t, a.Note, "1 provider(s), 1 role(s) trusting CircleCI", id)
+	}
+
+	// publish writes each account's role into its own context.
+	fake := circlecitest.NewServer()
+	defer fake.Close()
+	t.Setenv(circleci.TokenEnv, circlecitest.Token)
+	code, r, stderr = fleetReport(t, ctx, dir, "publish", "--org", "--context", "aws-{{.Name}}", "--restrict",
+		"--circleci-url", fake.BaseURL())
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	for _, a := range fleetAccounts {
+		id := o.ids[a.name]
+		cid := fake.ContextID(devOrg, "aws-"+a.name)
+		if id == o.closed {
+			assert.Empty(t, cid, "no context for the closed account")
+			continue
+		}
+		require.NotEmpty(t, cid, a.name)
+		vars := fake.Vars(cid)
+		assert.Equal(t, "arn:aws:iam::"+id+":role/circleci-deploy", vars["AWS_ROLE_ARN"], a.name)
+		assert.Equal(t, "us-east-1", vars["AWS_REGION"], a.name)
+		assert.Equal(t, []string{devProject}, fake.Restrictions(cid), a.name)
 	}
 }
 
