@@ -28,6 +28,7 @@ type fleetExit struct {
 	err  error
 }
 
+// Error returns the underlying error's text, or the exit code.
 func (e fleetExit) Error() string {
 	if e.err == nil {
 		return fmt.Sprintf("exit %d", e.code)

@@ -16,15 +16,18 @@ import (
 
 // Fleet scenario 8: throttling. One account's first create is throttled:
 // the account is retried once and succeeds. Another is throttled on both
-// attempts: it ends throttled after exactly one retry, and the others are fine.
+// attempts: it ends throttled after exactly one retry. A third is given
+// another account's role by mistake: the pre-flight finds it wrong-account
+// before anything is written.
 func TestFleetThrottledIsRetriedOnce(t *testing.T) {
 	w := newWorld(t)
 	w.fleetEnv(t)
 	o := seedOrg(t)
 	ctx := t.Context()
 	dir := t.TempDir()
-	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
-	once, twice := o.ids["prod-api"], o.ids["prod-web"]
+	once, twice, eu := o.ids["prod-api"], o.ids["prod-web"], o.ids["prod-eu"]
+	writeFile(t, dir, "fleet.yaml", fleetYAML("accounts:\n  \""+eu+"\":\n    assumeRoleArn: "+
+		fleet.RoleArn("aws", once, fleet.DefaultRoleName)+"\n"))
 	w.awsSrv.faults.throttle(once, 1)
 	w.awsSrv.faults.throttle(twice, 2)
 
@@ -36,7 +39,9 @@ func TestFleetThrottledIsRetriedOnce(t *testing.T) {
 	assert.Equal(t, fleet.Result(fleet.ClassThrottled), rows[twice].Result, rows[twice].Note)
 	assert.Equal(t, 2, rows[twice].Attempts, "retried once, not more")
 	assert.Contains(t, rows[twice].Note, "api error Throttling: Rate exceeded")
-	assert.Equal(t, fleet.ResultOK, rows[o.ids["prod-eu"]].Result)
+	assert.Equal(t, fleet.Result(fleet.ClassWrongAccount), rows[eu].Result, rows[eu].Note)
+	assert.Contains(t, rows[eu].Note, "the credentials for account "+eu+" are for account "+once)
+	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, eu)), "nothing written in the account")
 	log, err := os.ReadFile(rows[once].Log)
 	require.NoError(t, err)
 	assert.Contains(t, string(log), "=== throttled; retrying once after 100ms")
