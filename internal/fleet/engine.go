@@ -69,7 +69,9 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 		return Outcome{}, err
 	}
 
-	owned := false
+	// owned: the stack created the provider. adopted: an earlier run reused
+	// it (--adopt-existing), so the stack exports it without holding it.
+	owned, adopted := false, false
 	var st auto.Stack
 	if e.Mode == ModePlan {
 		ws, err := e.workspace(ctx, dir)
@@ -84,6 +86,7 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 				return Outcome{}, err
 			}
 			owned = ownsResource(ctx, s, typeOIDCProvider, probe.ProviderArn)
+			adopted = !owned && probe.ProviderArn != "" && outputString(ctx, s, "providerArn") == probe.ProviderArn
 		}
 	} else {
 		st, err = auto.UpsertStackInlineSource(ctx, job.Stack, stack.Project, stack.Run,
@@ -92,13 +95,18 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 			return Outcome{}, fmt.Errorf("creating or selecting stack %s: %w", job.Stack, err)
 		}
 		owned = ownsResource(ctx, st, typeOIDCProvider, probe.ProviderArn)
+		adopted = !owned && probe.ProviderArn != "" && outputString(ctx, st, "providerArn") == probe.ProviderArn
 	}
-	if probe.ProviderArn != "" && !owned && !reuses(cfg) {
-		if !job.Adopt {
-			return Outcome{}, &ClassError{ClassConflict, fmt.Errorf("an OIDC provider for the issuer exists outside "+
-				"the stack: %s; pass --adopt-existing to reuse it (sets reuseProvider), or set existingProviderArn "+
-				"for the account in fleet.yaml", probe.ProviderArn)}
-		}
+	switch {
+	case probe.ProviderArn == "" || owned || reuses(cfg):
+	case adopted:
+		cfg["reuseProvider"] = true
+		out.Note = "reuses the provider adopted by an earlier run"
+	case !job.Adopt:
+		return Outcome{}, &ClassError{ClassConflict, fmt.Errorf("an OIDC provider for the issuer exists outside "+
+			"the stack: %s; pass --adopt-existing to reuse it (sets reuseProvider), or set existingProviderArn "+
+			"for the account in fleet.yaml", probe.ProviderArn)}
+	default:
 		cfg["reuseProvider"] = true
 		out.Note = "adopted the existing provider " + probe.ProviderArn
 	}

@@ -177,6 +177,18 @@ func TestFleetIsolationThenResume(t *testing.T) {
 	assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, accountIAM(t, c)))
 	// Only B and C ran: B creates its role, C its provider and its role.
 	assert.Equal(t, 1+2, w.aws.since(before)["Create"], "aws creates of the resumed run: %v", w.aws.since(before))
+
+	// A full run without --adopt-existing keeps B's adoption and changes nothing.
+	before = w.aws.snapshot()
+	code, r3, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
+	require.Equal(t, fleet.ExitOK, code, describe(r3, stderr))
+	for _, id := range o.active() {
+		row := rowsByAccount(r3)[id]
+		assert.Equal(t, fleet.ResultOK, row.Result, row.Note)
+		assert.Zero(t, row.Counts.Create+row.Counts.Update+row.Counts.Delete, "account %s: %+v", id, row.Counts)
+	}
+	assert.Equal(t, "reuses the provider adopted by an earlier run", rowsByAccount(r3)[b].Note)
+	assert.Zero(t, writes(w.aws.since(before)), "aws writes: %v", w.aws.since(before))
 }
 
 // Fleet scenarios 9, 5 and 7: drift, a held lock, an orphan. A trust policy
