@@ -48,7 +48,8 @@ func TestFleetThrottledIsRetriedOnce(t *testing.T) {
 }
 
 // Fleet scenario 10: two shards together cover every account exactly once,
-// and fleet report merge joins their reports.
+// the management account included (--include-management, with the ambient
+// credentials), and fleet report merge joins their reports.
 func TestFleetShardsCoverEveryAccountOnce(t *testing.T) {
 	w := newWorld(t)
 	w.fleetEnv(t)
@@ -60,7 +61,7 @@ func TestFleetShardsCoverEveryAccountOnce(t *testing.T) {
 	ran := map[string]int{}
 	var paths []string
 	for _, shard := range []string{"0/2", "1/2"} {
-		code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--shard", shard)
+		code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--include-management", "--shard", shard)
 		require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
 		assert.Equal(t, shard, r.Shard)
 		for _, row := range r.Rows {
@@ -70,7 +71,7 @@ func TestFleetShardsCoverEveryAccountOnce(t *testing.T) {
 		}
 		paths = append(paths, writeFile(t, dir, "report-"+shard[:1]+".json", mustJSON(t, r)))
 	}
-	want := map[string]int{}
+	want := map[string]int{motoDefaultAccount: 1}
 	for _, id := range o.active() {
 		want[id] = 1
 	}
@@ -82,9 +83,10 @@ func TestFleetShardsCoverEveryAccountOnce(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(out), &merged))
 	rows := rowsByAccount(&merged)
 	assert.Len(t, merged.Rows, len(fleetAccounts)+1, "six accounts and the management account, once each")
-	for _, id := range o.active() {
+	for _, id := range append(o.active(), motoDefaultAccount) {
 		assert.Equal(t, fleet.ResultOK, rows[id].Result)
 	}
+	assert.Len(t, providersIn(ctx, t, w.iam), 1, "the management account's own provider")
 }
 
 // Fleet scenario 6: Ctrl-C in the middle of a run stops it cleanly (the
