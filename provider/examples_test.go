@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -46,33 +45,47 @@ func TestYAMLExampleUsesTheSchema(t *testing.T) {
 	assert.Equal(t, "${circleci.roleArn}", prog.Outputs["roleArn"])
 }
 
-// TestExamplesRestore checks that every example names the plugin in its
-// packages block, as `pulumi package add` writes it, so that `pulumi install`
-// brings back the plugin and the SDK.
-func TestExamplesRestore(t *testing.T) {
-	const source = "github.com/circleci-oidc/pulumi-circleci-oidc/provider/cmd/pulumi-resource-circleci-oidc"
-	dirs, err := os.ReadDir("../examples")
-	require.NoError(t, err)
-	checked := 0
-	for _, d := range dirs {
-		if !d.IsDir() {
-			continue
-		}
-		raw, err := os.ReadFile("../examples/" + d.Name() + "/Pulumi.yaml")
+// TestExamplesNameTheRelease keeps every example on the release this commit
+// builds (provider/VERSION, which the test binary reports) and on the
+// prebuilt plugin's download URL, so that each installs without Go.
+func TestExamplesNameTheRelease(t *testing.T) {
+	version := provider.PluginVersion()
+	read := func(path string) string {
+		b, err := os.ReadFile("../examples/" + path)
 		require.NoError(t, err)
-		var proj struct {
-			Packages map[string]string `yaml:"packages"`
-		}
-		require.NoError(t, yaml.Unmarshal(raw, &proj), d.Name())
-		entry, ok := proj.Packages[provider.Name]
-		require.True(t, ok, "examples/%s/Pulumi.yaml has no packages entry for %s", d.Name(), provider.Name)
-		src, version, ok := strings.Cut(entry, "@")
-		assert.True(t, ok, "examples/%s pins a version: %s", d.Name(), entry)
-		assert.Equal(t, source, src, d.Name())
-		_, err = semver.ParseTolerant(version)
-		assert.NoError(t, err, "examples/%s: version %q is a semver tag", d.Name(), version)
-		assert.True(t, strings.HasPrefix(version, "v"), "examples/%s: version %q is a git tag such as v0.1.0", d.Name(), version)
-		checked++
+		return string(b)
 	}
-	assert.Equal(t, 4, checked, "yaml, typescript, python and go")
+
+	// YAML needs no SDK: the resource's options name the plugin.
+	var prog struct {
+		Packages  map[string]any `yaml:"packages"`
+		Resources map[string]struct {
+			Options struct {
+				Version           string `yaml:"version"`
+				PluginDownloadURL string `yaml:"pluginDownloadURL"`
+			} `yaml:"options"`
+		} `yaml:"resources"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(read("yaml/Pulumi.yaml")), &prog))
+	opts := prog.Resources["circleci"].Options
+	assert.Equal(t, version, opts.Version, "examples/yaml: options.version")
+	assert.Equal(t, provider.PluginDownloadURL, opts.PluginDownloadURL, "examples/yaml: options.pluginDownloadURL")
+	// pulumi-language-yaml v1.25.0 refuses pluginDownloadURL in a packages entry.
+	assert.Empty(t, prog.Packages, "examples/yaml: the plugin is named by the resource's options, not a packages entry")
+
+	// TypeScript and Python install the SDK package, which names the plugin's server itself.
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(read("typescript/package.json")), &pkg))
+	assert.Equal(t, version, pkg.Dependencies["@circleci-oidc/pulumi-circleci-oidc"], "examples/typescript/package.json")
+	assert.Contains(t, strings.Split(read("python/requirements.txt"), "\n"), "pulumi-circleci-oidc=="+version,
+		"examples/python/requirements.txt")
+	// Go builds against the SDK's own module.
+	assert.Contains(t, read("go/go.mod"), "github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc v"+version,
+		"examples/go/go.mod")
+	for _, lang := range []string{"typescript", "python", "go"} {
+		assert.NotContains(t, read(lang+"/Pulumi.yaml"), "packages:",
+			"examples/%s: the SDK package brings the plugin; a packages entry would build it from source", lang)
+	}
 }

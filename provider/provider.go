@@ -22,6 +22,17 @@ const Name = "circleci-oidc"
 // Repository is where the package's source lives.
 const Repository = "https://github.com/circleci-oidc/pulumi-circleci-oidc"
 
+// PluginDownloadURL is where the engine and every generated SDK fetch the
+// prebuilt plugin: the GitHub releases of Repository. Pulumi fills in the
+// repository as pulumi-<name> and looks for the asset
+// pulumi-resource-circleci-oidc-v<version>-<os>-<arch>.tar.gz
+// (sdk/go/common/workspace/plugins.go); scripts/release.sh builds those.
+const PluginDownloadURL = "github://api.github.com/circleci-oidc"
+
+// Namespace is the package's publisher namespace in the schema. The SDK
+// names come from the language map, so the namespace changes none of them.
+const Namespace = "circleci-oidc"
+
 // New returns the component provider.
 func New() (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
@@ -32,6 +43,8 @@ func New() (p.Provider, error) {
 		WithRepository(Repository).
 		WithLicense("Apache-2.0").
 		WithPublisher("circleci-oidc").
+		WithNamespace(Namespace).
+		WithPluginDownloadURL(PluginDownloadURL).
 		WithLanguageMap(map[string]any{
 			"go": map[string]any{
 				"importBasePath":                 "github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc",

@@ -121,3 +121,20 @@ func TestSchemaResource(t *testing.T) {
 		assert.NotEmpty(t, spec.Properties[name].Description, "output %s has no description", name)
 	}
 }
+
+// TestRulesArePlain covers the loose end "rules items are not plain": the
+// TypeScript and Python types accepted an Output inside a rule, which the
+// component, taking plain lists, then failed on at run time. Each list of a
+// rule, and its items, are plain, so the SDKs' types refuse an Output there
+// (tests/e2e/sdk_test.go type-checks it).
+func TestRulesArePlain(t *testing.T) {
+	var pkg schema.PackageSpec
+	require.NoError(t, json.Unmarshal(currentSchema(t), &pkg))
+	rule := pkg.Types["circleci-oidc:index:Rule"]
+	require.NotEmpty(t, rule.Properties)
+	for name, prop := range rule.Properties {
+		assert.True(t, prop.Plain, "Rule.%s", name)
+		require.NotNil(t, prop.Items, name)
+		assert.True(t, prop.Items.Plain, "Rule.%s items", name)
+	}
+}

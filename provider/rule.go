@@ -17,9 +17,17 @@ const ruleDescription = "One group of CircleCI jobs that may assume the role, wi
 	"Each rule must set `projectIds` or `vcsOrigins`."
 
 // describeRule gives the schema's Rule type the descriptions of the
-// component's inputs of the same names. infer reads descriptions from an
-// Annotate method, which component.Rule cannot have without importing
-// pulumi-go-provider into the component.
+// component's inputs of the same names, and marks the rules plain. infer
+// reads descriptions from an Annotate method, which component.Rule cannot
+// have without importing pulumi-go-provider into the component.
+//
+// The component takes each rule's lists plain (component.Rule): they decide
+// the trust policy's shape at preview. infer leaves them unmarked, so the
+// SDKs accepted an Output inside a rule, which then failed at run time.
+// Marked plain, with their items, the SDKs' types refuse it. The rules list
+// itself stays as infer writes it: marked plain, Pulumi's Go code generator
+// (v3.274.1) types it []RuleArgs and defines no RuleArgs, so the Go SDK would
+// not compile.
 func describeRule(raw string) (string, error) {
 	var pkg schema.PackageSpec
 	if err := json.Unmarshal([]byte(raw), &pkg); err != nil {
@@ -38,6 +46,10 @@ func describeRule(raw string) (string, error) {
 				ruleToken, name, component.TypeToken)
 		}
 		prop.Description = in.Description
+		prop.Plain = true
+		if prop.Items != nil {
+			prop.Items.Plain = true
+		}
 		rule.Properties[name] = prop
 	}
 	pkg.Types[ruleToken] = rule

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	_ "embed"
 	"runtime/debug"
 	"strings"
 
@@ -8,36 +9,50 @@ import (
 )
 
 // Version overrides the plugin's version when set at build time with
-// -ldflags "-X github.com/circleci-oidc/pulumi-circleci-oidc/provider.Version=1.2.3".
-// Left empty, the version is the one Go stamps from git (see PluginVersion).
+// -ldflags "-X github.com/circleci-oidc/pulumi-circleci-oidc/provider.Version=1.2.3",
+// as scripts/release.sh does for the prebuilt archives.
 var Version string
 
-// devVersion is the version of a build that carries no version from git,
-// such as a test binary.
+// versionFile is the version this commit releases as, from provider/VERSION.
+// scripts/release.sh --set-version writes it before a release is tagged, and
+// TestVersionFileMatchesTheTag fails on a tagged commit whose file differs.
+//
+//go:embed VERSION
+var versionFile string
+
+// devVersion is the version of a build that carries no version at all.
 const devVersion = "0.0.0-dev"
 
 // PluginVersion returns the plugin's semver version, without a leading v.
 //
-// Built from a git checkout, Go (1.24 and later) stamps the main module's
-// version from the tags into the build: v1.2.3 on a commit tagged v1.2.3, a
-// pseudo-version such as v1.2.4-0.20261129052321-f4546fb0c9a1 on a later
-// commit, with +dirty when the tree had changes. Pulumi requires a
-// source-built plugin's version to follow its git tag (pulumi/pulumi#18967).
-// Version, when set, wins; a build that carries neither is devVersion.
+// The first of these that is a semver wins:
+//  1. Version, set by the release build's -ldflags;
+//  2. the main module's version that Go stamps into the build: v1.2.3 on a
+//     commit tagged v1.2.3, a pseudo-version such as
+//     v1.2.4-0.20261129052321-f4546fb0c9a1 on a later one. Go stamps it only
+//     with VCS stamping on, or when the module is built as a dependency;
+//  3. provider/VERSION, embedded in every build. This is what a source
+//     plugin reports: pulumi-language-go builds it with
+//     `go build -buildvcs=false` and no ldflags (sdk/go/pulumi-language-go,
+//     compileProgram; pulumi/pulumi#22788), so neither 1 nor 2 is there.
 func PluginVersion() string {
 	info, _ := debug.ReadBuildInfo()
-	return versionFrom(Version, info)
+	return versionFrom(Version, info, versionFile)
 }
 
-// versionFrom picks the version from an override or build information.
-func versionFrom(override string, info *debug.BuildInfo) string {
-	v := override
-	if v == "" && info != nil {
-		v = info.Main.Version
+// versionFrom picks the version from an override, build information or the
+// version file, in that order.
+func versionFrom(override string, info *debug.BuildInfo, file string) string {
+	candidates := []string{override}
+	if info != nil {
+		candidates = append(candidates, info.Main.Version)
 	}
-	v = strings.TrimPrefix(v, "v")
-	if _, err := semver.Parse(v); err != nil {
-		return devVersion // "(devel)", empty, or not semver
+	candidates = append(candidates, strings.TrimSpace(file))
+	for _, v := range candidates {
+		v = strings.TrimPrefix(v, "v")
+		if _, err := semver.Parse(v); err == nil {
+			return v
+		}
 	}
-	return v
+	return devVersion // "(devel)", empty, or not semver
 }

@@ -5,5 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/e2e-tools.sh >/dev/null
+bash scripts/release.sh "${RELEASE_MODE:---snapshot}" --sdk >/dev/null
 export PATH="$PWD/.tools/bin:$PATH" CIRCLECI_OIDC_E2E=1 E2E_FIGURES=1
-go test -count=1 -timeout 20m -run '^(TestFigures|TestPluginFigures)$' -v ./tests/e2e | grep -v -E '^(=== RUN|--- PASS|PASS|ok)'
+go test -count=1 -timeout 20m -run '^(TestFigures|TestPluginFigures|TestReleaseFigures)$' -v ./tests/e2e | grep -v -E '^(=== RUN|--- PASS|PASS|ok)'

@@ -2,7 +2,9 @@
 # Builds what the end-to-end suite needs into .tools/bin (git-ignored), each
 # only when it is missing or its pin changed:
 #   - the Pulumi CLI, pinned by tools/pulumi/go.mod (about 9 minutes cold on 2 cores);
-#   - pulumi-language-yaml, pinned below (about 2 minutes cold).
+#   - pulumi-language-yaml, pinned below (about 2 minutes cold);
+# and, from Debian, what scripts/release.sh builds the Python wheel with and the
+# suite installs it with: python3-build (the PEP 517 frontend) and python3-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +30,12 @@ if [ ! -x "$BIN/pulumi-language-yaml" ] || [ "$(cat "$BIN/.yaml.pin" 2>/dev/null
   GOBIN="$BIN" go install "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_VERSION"
   echo "$YAML_VERSION" > "$BIN/.yaml.pin"
   echo "built pulumi-language-yaml in $(( $(date +%s) - start ))s"
+fi
+
+if ! /usr/bin/python3 -m build --version >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import ensurepip' 2>/dev/null; then
+  echo "installing python3-build and python3-venv from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq python3-build python3-venv >/dev/null
 fi
 
 "$BIN/pulumi" version

@@ -14,7 +14,7 @@ import (
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's capacity table from the measured one")
+var update = flag.Bool("update", false, "rewrite the capacity table in docs/installation-configuration.md from the measured one")
 
 // The README's capacity table stands between these markers.
 const (
@@ -135,14 +135,14 @@ func TestCapacityTable(t *testing.T) {
 	assert.Greater(t, found["claim/2/0/2048"], found["subject/2/0/2048"], "the compact form holds more")
 	assert.GreaterOrEqual(t, found["rules/claim/2048"], 2, "two rules fit the default quota")
 
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/installation-configuration.md")
 	require.NoError(t, err)
 	readme := string(raw)
 	start, end := strings.Index(readme, capacityStart), strings.Index(readme, capacityEnd)
-	require.True(t, start >= 0 && end > start, "README has the capacity table markers")
+	require.True(t, start >= 0 && end > start, "docs/installation-configuration.md has the capacity table markers")
 	want := readme[:start] + capacityStart + "\n" + table + capacityEnd + readme[end+len(capacityEnd):]
 	if *update {
-		require.NoError(t, os.WriteFile("../README.md", []byte(want), 0o644))
+		require.NoError(t, os.WriteFile("../docs/installation-configuration.md", []byte(want), 0o644))
 	}
-	assert.Equal(t, want, readme, "the README's capacity table is stale; run: go test ./tests -run TestCapacityTable -update")
+	assert.Equal(t, want, readme, "the capacity table in docs/installation-configuration.md is stale; run: go test ./tests -run TestCapacityTable -update")
 }

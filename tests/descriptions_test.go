@@ -19,7 +19,7 @@ import (
 
 // The schema's descriptions come from provider/annotations.go. They are
 // copied, because each place needs its own text, into the component's Go doc
-// comments and the stack's Pulumi.yaml; the README's configuration table lists
+// comments and the stack's Pulumi.yaml; the the configuration table in docs/installation-configuration.md lists
 // every key. These tests keep the copies equal.
 
 const goldenSchema = "../provider/cmd/pulumi-resource-circleci-oidc/schema.json"
@@ -105,10 +105,10 @@ func TestPulumiYAMLMatchesTheSchema(t *testing.T) {
 
 func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
 	inputs, _ := schemaDescriptions(t)
-	raw, err := os.ReadFile("../README.md")
+	raw, err := os.ReadFile("../docs/installation-configuration.md")
 	require.NoError(t, err)
 	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
-	require.True(t, ok, "README has a Configuration section")
+	require.True(t, ok, "docs/installation-configuration.md has a Configuration section")
 	table, _, _ = strings.Cut(table, "\n\n## ")
 	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|")
 	listed := map[string]bool{}
@@ -120,10 +120,62 @@ func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
 		}
 	}
 	for k := range inputs {
-		assert.True(t, listed[k], "README's configuration table has no row for %s", k)
+		assert.True(t, listed[k], "the configuration table in docs/installation-configuration.md has no row for %s", k)
 	}
 	for k := range listed {
 		_, ok := inputs[k]
-		assert.True(t, ok, "README's configuration table lists %s, which is no input", k)
+		assert.True(t, ok, "the configuration table in docs/installation-configuration.md lists %s, which is no input", k)
 	}
+}
+
+// stem folds a word for comparing vocabularies: lower case, without a plural
+// or past-tense ending, at most five letters.
+func stem(w string) string {
+	w = strings.ToLower(w)
+	for _, suffix := range []string{"ing", "ed", "es", "s"} {
+		if len(w) > len(suffix)+3 {
+			if t, ok := strings.CutSuffix(w, suffix); ok {
+				w = t
+				break
+			}
+		}
+	}
+	return w[:min(len(w), 5)]
+}
+
+// TestREADMEConfigurationTableSaysWhatTheSchemaSays keeps the meaning of each
+// row of the the configuration table in docs/installation-configuration.md within its schema description: a
+// row may say less, never something the schema does not. The rules row said
+// "one trust statement per rule" after the rules came to share one
+// statement; "statement" is in no rules description, so this test fails on
+// such a row. Every word of five letters or more counts, stemmed, but for a
+// few common ones.
+func TestREADMEConfigurationTableSaysWhatTheSchemaSays(t *testing.T) {
+	inputs, _ := schemaDescriptions(t)
+	raw, err := os.ReadFile("../docs/installation-configuration.md")
+	require.NoError(t, err)
+	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
+	require.True(t, ok, "docs/installation-configuration.md has a Configuration section")
+	table, _, _ = strings.Cut(table, "\n\n## ")
+	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|[^|]*\\|[^|]*\\|(.*)\\|$")
+	common := map[string]bool{"those": true, "these": true, "their": true, "which": true, "every": true, "other": true,
+		"instead": true, "there": true, "about": true}
+	rows := 0
+	for _, m := range row.FindAllStringSubmatch(table, -1) {
+		rows++
+		var desc strings.Builder
+		for _, k := range m[1:3] {
+			desc.WriteString(" " + inputs[k])
+		}
+		have := map[string]bool{}
+		for _, w := range regexp.MustCompile(`[A-Za-z]+`).FindAllString(desc.String(), -1) {
+			have[stem(w)] = true
+		}
+		for _, w := range regexp.MustCompile(`[A-Za-z]+`).FindAllString(m[3], -1) {
+			if len(w) >= 5 && !common[strings.ToLower(w)] && !have[stem(w)] {
+				t.Errorf("README's row for %s says %q, which its schema description does not: %q", m[1], w, strings.TrimSpace(desc.String()))
+			}
+		}
+	}
+	assert.Greater(t, rows, 20, "rows read")
 }

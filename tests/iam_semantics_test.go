@@ -251,11 +251,11 @@ func TestIAMSemantics(t *testing.T) {
 }
 
 // TestIAMSemanticsDuplicateKeysRefused: the evaluator cannot see exact
-// duplicates (Go's decoder keeps the last), so ParseStrict refuses them (R17,
+// duplicates (Go's decoder keeps the last), so Parse refuses them (R17,
 // IAM Access Analyzer policy check reference).
 func TestIAMSemanticsDuplicateKeysRefused(t *testing.T) {
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN +
 		`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"k":"a","k":"b"}}}]}`
-	_, err := trust.ParseStrict(doc)
+	_, err := trust.Parse(doc)
 	assert.ErrorContains(t, err, `has the key "k" twice`)
 }

@@ -42,8 +42,9 @@ const (
 	MaxInlinePoliciesSize = 10240
 )
 
-// Rule is one group of CircleCI jobs that may assume the role: one trust
-// statement. Empty lists mean "any", as in the top-level inputs.
+// Rule is one group of CircleCI jobs that may assume the role. Empty lists
+// mean "any", as in the top-level inputs. Rules share one trust statement
+// (see trust.Build).
 type Rule struct {
 	ProjectIDs []string
 	VCSOrigins []string
@@ -64,7 +65,7 @@ type Config struct {
 	UserIDs          []string
 	AllowAllProjects bool
 	// Rules replace the top-level ProjectIDs, VCSOrigins, Branches, GitTags
-	// and UserIDs: one trust statement each.
+	// and UserIDs; a job that any rule accepts may assume the role.
 	Rules []Rule
 	// ProjectPinning is a trust.Pinning: "claim", "subject" or "both".
 	ProjectPinning  string

@@ -21,9 +21,7 @@ var (
 	pathRE          = regexp.MustCompile(`^/([\x21-\x7E]*/)?$`)
 	policyARNRE     = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy/([\x21-\x7E]*/)?[\w+=,.@-]{1,128}$`)
 	providerARNRE   = regexp.MustCompile(`^arn:aws(-cn|-us-gov)?:iam::\d{12}:oidc-provider/(.+)$`)
-	vcsOriginRE     = regexp.MustCompile(`^[a-zA-Z0-9.-]+(:\d+)?(/[\w.-]+){2,}$`)
 	circleciIssuer  = regexp.MustCompile(`^https://oidc\.circleci\.com/org/([^/]+)$`)
-	refUnsafeChars  = " \t\n~^:\\["
 	knownOperatorRE = regexp.MustCompile(`^((ForAnyValue|ForAllValues):)?(String(Not)?Equals(IgnoreCase)?|String(Not)?Like|` +
 		`Numeric(Not)?Equals|Numeric(LessThan|GreaterThan)(Equals)?|Date(Not)?Equals|Date(LessThan|GreaterThan)(Equals)?|` +
 		`Bool|BinaryEquals|IpAddress|NotIpAddress|Arn(Not)?(Equals|Like))(IfExists)?$|^Null$`)
@@ -77,9 +75,12 @@ func (c Config) validateIdentity(p *problems) {
 			"leave it unset for CircleCI cloud (%s), or give your CircleCI server's issuer",
 			trust.DefaultIssuerURL("<organizationId>"))
 	case u.Host != strings.ToLower(u.Host):
+		fix := "write the host in lower case"
+		if lower := "https://" + strings.ToLower(u.Host) + u.EscapedPath(); issuerOrg(lower) == "" || issuerOrg(lower) == c.OrganizationID {
+			fix = fmt.Sprintf("give %q", lower)
+		}
 		p.add("issuerUrl", c.IssuerURL, "has upper-case letters in its host; IAM's condition keys are the issuer's "+
-			"host and path as written, so they would not be the keys STS sets; give %q",
-			"https://"+strings.ToLower(u.Host)+u.EscapedPath())
+			"host and path as written, so they would not be the keys STS sets; %s", fix)
 	case issuerOrg(c.IssuerURL) != "" && issuerOrg(c.IssuerURL) != c.OrganizationID:
 		p.add("issuerUrl", c.IssuerURL, "names organization %q but organizationId is %q; leave issuerUrl unset "+
 			"or make the two agree", issuerOrg(c.IssuerURL), c.OrganizationID)
@@ -146,43 +147,18 @@ func (c Config) validateRule(p *problems, prefix string, r Rule, allowAll bool) 
 	}
 	uuids("projectIds", r.ProjectIDs, findProject)
 	uuids("userIds", r.UserIDs, findUser)
-	refs := func(field, refPrefix, example string, names []string) {
+	refs := func(field, example string, names []string) {
 		for i, n := range names {
-			f := index(prefix+field, i)
-			switch {
-			case strings.TrimSpace(n) == "":
-				p.add(f, n, "is empty; give a name or pattern such as %s", example)
-			case strings.HasPrefix(n, "refs/"):
-				p.add(f, n, "must not start with refs/; give %q", strings.TrimPrefix(n, refPrefix))
-			case strings.Contains("/"+n, "/vcs-ref/"):
-				p.add(f, n, "must not contain vcs-ref/: the trust policy refuses every subject that holds "+
-					"/vcs-ref/ twice, to stop spoofed refs, so it could never match; rename the %s", field)
-			case strings.Contains(n, "${"):
-				p.add(f, n, "must not contain ${: IAM would read it as a policy variable; give a name or "+
-					"pattern such as %s", example)
-			case strings.ContainsAny(n, refUnsafeChars) || strings.Contains(n, "..") || strings.Contains(n, "//") ||
-				strings.HasPrefix(n, "/") || strings.HasSuffix(n, "/") || strings.HasSuffix(n, ".") ||
-				strings.HasSuffix(n, ".lock") || strings.Contains(n, "@{"):
-				p.add(f, n, "is not a git ref name (git refuses it), so no job could run on it; give a name or "+
-					"pattern such as %s", example)
+			if problem := refProblem(field, example, n); problem != "" {
+				p.add(index(prefix+field, i), n, "%s", problem)
 			}
 		}
 	}
-	refs("branches", "refs/heads/", `"main" or "release/*"`, r.Branches)
-	refs("gitTags", "refs/tags/", `"v*"`, r.GitTags)
+	refs("branches", `"main" or "release/*"`, r.Branches)
+	refs("gitTags", `"v*"`, r.GitTags)
 	for i, o := range r.VCSOrigins {
-		f := index(prefix+"vcsOrigins", i)
-		switch {
-		case strings.Contains(o, "://"):
-			p.add(f, o, "must not have a scheme; give host/owner/repository, such as %q",
-				strings.TrimSuffix(o[strings.Index(o, "://")+3:], ".git"))
-		case strings.HasSuffix(o, ".git"):
-			p.add(f, o, "must not end in .git; give %q", strings.TrimSuffix(o, ".git"))
-		case !vcsOriginRE.MatchString(o):
-			p.add(f, o, "is not host/owner/repository, such as github.com/acme/api")
-		case strings.Contains(o+"/", "/vcs-ref/"):
-			p.add(f, o, "has a vcs-ref segment: the trust policy refuses every subject that holds /vcs-ref/ twice, "+
-				"to stop spoofed refs, so it could never match; this repository cannot be pinned")
+		if problem := originProblem(o); problem != "" {
+			p.add(index(prefix+"vcsOrigins", i), o, "%s", problem)
 		}
 	}
 
@@ -413,10 +389,29 @@ func (c Config) validateQuotas(p *problems) {
 			total, MaxInlinePoliciesSize)
 	}
 	if validQuotas && c.OrganizationID != "" && c.IssuerURL != "" {
-		if e := c.TrustPolicyProblem(trust.Build(c.TrustSpec(c.PlaceholderProviderARN()))); e != nil {
+		spec := c.TrustSpec(c.PlaceholderProviderARN())
+		e := c.tooManySubjects(spec)
+		if e == nil {
+			e = c.TrustPolicyProblem(trust.Build(spec))
+		}
+		if e != nil {
 			p.list = append(p.list, e)
 		}
 	}
+}
+
+// tooManySubjects returns the quota problem of a spec whose sub patterns
+// alone, counted before they are built, are longer than trustPolicyQuota, or
+// nil. Each pattern takes at least "org/<ORG>/project/" and the quotes and
+// comma around it, so the count bounds the size from below: at 50 projects ×
+// users × repositories × branches, building them would take gigabytes.
+func (c Config) tooManySubjects(spec trust.Spec) *FieldError {
+	n := spec.CountSubjects()
+	atLeast := n * (len("org/"+c.OrganizationID+"/project/") + len(`"",`))
+	if atLeast <= c.TrustPolicyQuota {
+		return nil
+	}
+	return c.quotaProblem(fmt.Sprintf("more than %d", atLeast), "at least one", fmt.Sprintf("at least %d", n), 0)
 }
 
 // TrustPolicyProblem returns the problem with a trust policy that is longer
@@ -433,10 +428,17 @@ func (c Config) TrustPolicyProblem(doc trust.Document) *FieldError {
 		subjects += len(st.Condition[trust.StringLike][key+":sub"])
 		projects += len(st.Condition[trust.StringEquals][key+":"+trust.ProjectIDClaim])
 	}
+	return c.quotaProblem(fmt.Sprint(size), fmt.Sprint(len(doc.Statement)), fmt.Sprint(subjects), projects)
+}
+
+// quotaProblem says that a trust policy of size characters, with these
+// statements, sub patterns and project IDs, is over trustPolicyQuota, and how
+// to shorten it.
+func (c Config) quotaProblem(size, statements, subjects string, projects int) *FieldError {
 	var b strings.Builder
-	fmt.Fprintf(&b, "is less than the trust policy's %d characters (IAM counts them without white space), so IAM "+
-		"would refuse the role with LimitExceeded. The policy has %d statement(s), %d sub pattern(s), one per "+
-		"project × user × repository × branch or tag", size, len(doc.Statement), subjects)
+	fmt.Fprintf(&b, "is less than the trust policy's %s characters (IAM counts them without white space), so IAM "+
+		"would refuse the role with LimitExceeded. The policy has %s statement(s), %s sub pattern(s), one per "+
+		"project × user × repository × branch or tag", size, statements, subjects)
 	if trust.Pinning(c.ProjectPinning) == trust.PinClaim {
 		b.WriteString(" without the project, which the project-id key pins")
 	}

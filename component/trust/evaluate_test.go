@@ -331,9 +331,9 @@ func TestLikeStarBeforeLiteralStar(t *testing.T) {
 	assert.False(t, trust.Like("a*c", "a*b"))
 }
 
-func TestParseStrict(t *testing.T) {
+func TestParseIsStrict(t *testing.T) {
 	good := policy(trust.Scope{ProjectIDs: []string{project}}).JSON()
-	d, err := trust.ParseStrict(good)
+	d, err := trust.Parse(good)
 	require.NoError(t, err)
 	assert.Equal(t, good, d.JSON())
 
@@ -341,7 +341,7 @@ func TestParseStrict(t *testing.T) {
 		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN(org) +
 			`"},"Action":"sts:AssumeRoleWithWebIdentity"` + extra + `}]}`
 	}
-	d, err = trust.ParseStrict(stmt(`,"Condition":{"Bool":{"aws:SecureTransport":true},"NumericLessThan":{"aws:EpochTime":[1,2]}}`))
+	d, err = trust.Parse(stmt(`,"Condition":{"Bool":{"aws:SecureTransport":true},"NumericLessThan":{"aws:EpochTime":[1,2]}}`))
 	require.NoError(t, err)
 	assert.Equal(t, trust.StringList{"true"}, d.Statement[0].Condition["Bool"]["aws:SecureTransport"])
 	assert.Equal(t, trust.StringList{"1", "2"}, d.Statement[0].Condition["NumericLessThan"]["aws:EpochTime"])
@@ -354,11 +354,14 @@ func TestParseStrict(t *testing.T) {
 		{`,"Effect":"Deny"`, `has the key "Effect" twice`},
 		{`,"Condition":{"StringEquals":{"k":null}}`, "want a string, number or boolean"},
 	} {
-		_, err := trust.ParseStrict(stmt(tt.extra))
+		_, err := trust.Parse(stmt(tt.extra))
 		assert.ErrorContains(t, err, tt.want, tt.extra)
 	}
-	_, err = trust.ParseStrict(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"*"},"Action":"sts:AssumeRole"}}`)
+	_, err = trust.Parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","NotPrincipal":{"AWS":"*"},"Action":"sts:AssumeRole"}}`)
 	assert.ErrorContains(t, err, "NotPrincipal is not allowed")
-	_, err = trust.ParseStrict(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}`)
-	assert.ErrorContains(t, err, "Principal * is not modelled")
+	d, err = trust.Parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}`)
+	require.NoError(t, err)
+	assert.Equal(t, trust.StringList{"*"}, d.Statement[0].Principal.AWS, `"Principal": "*" is {"AWS": "*"}`)
+	_, err = trust.Parse(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":["a"],"Action":"sts:AssumeRole"}}`)
+	assert.ErrorContains(t, err, "Principal [a] is not modelled")
 }

@@ -3,7 +3,6 @@ package trust
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
@@ -169,6 +168,21 @@ func Build(spec Spec) Document {
 	}
 }
 
+// CountSubjects returns a lower bound of the number of sub patterns Build
+// writes for spec, without building them: the count of its largest scope,
+// which is exact when there is one scope.
+func (spec Spec) CountSubjects() int {
+	scopes := spec.Scopes()
+	n := 0
+	for _, scope := range scopes {
+		if spec.ProjectPinning == PinClaim && len(scopes) == 1 {
+			scope.ProjectIDs = nil // as in Build: the project-id key pins them
+		}
+		n = max(n, scope.CountSubjects())
+	}
+	return n
+}
+
 func (c Conditions) add(op, key string, values ...string) {
 	if c[op] == nil {
 		c[op] = map[string]StringList{}
@@ -206,20 +220,6 @@ func (d Document) JSON() string {
 	return string(bytes.TrimRight(buf.Bytes(), "\n"))
 }
 
-// Parse reads a policy document, accepting IAM's lone-string shorthand for any
-// list.
-func Parse(s string) (Document, error) {
-	var d Document
-	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
-	if err := dec.Decode(&d); err != nil {
-		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
-	}
-	if len(d.Statement) == 0 {
-		return Document{}, errors.New("trust: parse policy: no Statement")
-	}
-	return d, nil
-}
-
 // Keys returns the condition keys of c's operator op, sorted.
 func (c Conditions) Keys(op string) []string {
 	keys := make([]string, 0, len(c[op]))
@@ -231,6 +231,7 @@ func (c Conditions) Keys(op string) []string {
 }
 
 // UnmarshalJSON accepts Statement as a list or, as IAM allows, a lone object.
+// Read policies with Parse, which refuses what IAM refuses first.
 func (d *Document) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Version   string          `json:"Version"`
@@ -244,7 +245,7 @@ func (d *Document) UnmarshalJSON(b []byte) error {
 	if len(raw.Statement) == 0 {
 		return nil
 	}
-	if bytes.HasPrefix(bytes.TrimSpace(raw.Statement), []byte("{")) {
+	if isJSONObject(raw.Statement) {
 		var one Statement
 		if err := json.Unmarshal(raw.Statement, &one); err != nil {
 			return err

@@ -101,3 +101,24 @@ func TestParseAcceptsIAMShorthand(t *testing.T) {
 	_, err = trust.Parse(`{"Statement":[{"Action":7}]}`)
 	assert.Error(t, err)
 }
+
+// TestCountSubjects keeps CountSubjects equal to what Build writes.
+func TestCountSubjects(t *testing.T) {
+	for _, s := range []trust.Scope{
+		{},
+		{ProjectIDs: []string{project, other}},
+		{ProjectIDs: []string{project}, UserIDs: []string{user, intruder}},
+		{ProjectIDs: []string{project, other}, Branches: []string{"main", "dev"}, Tags: []string{"v*"}},
+		{UserIDs: []string{user}, VCSOrigins: []string{origin, "github.com/acme/web"}},
+		{ProjectIDs: []string{project}, UserIDs: []string{user}, VCSOrigins: []string{origin}, Branches: []string{"main"}},
+		{ProjectIDs: []string{project, project}, Branches: []string{"main", "main"}},
+	} {
+		s.OrganizationID = org
+		assert.Equal(t, len(s.Subjects()), s.CountSubjects(), "%+v", s)
+		for _, pin := range trust.Pinnings {
+			spec := trust.Spec{IssuerURL: trust.DefaultIssuerURL(org), Scope: s, ProjectPinning: pin}
+			sub := trust.Build(spec).Statement[0].Condition[trust.StringLike][trust.IssuerKey(spec.IssuerURL)+":sub"]
+			assert.Equal(t, len(sub), spec.CountSubjects(), "%+v %s", s, pin)
+		}
+	}
+}

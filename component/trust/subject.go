@@ -89,6 +89,28 @@ func (s Scope) Subjects() []string {
 	return sortedUnique(out)
 }
 
+// CountSubjects returns len(s.Subjects()) without building them, so that a
+// scope too large for any policy can be refused at once: 50 projects, users,
+// origins and branches make 6,250,000 patterns.
+func (s Scope) CountSubjects() int {
+	projects, users := max(distinct(s.ProjectIDs), 1), distinct(s.UserIDs)
+	if !s.PinsRef() {
+		if users == 0 {
+			return projects // base + "*"
+		}
+		return projects * users * 2 // base + u, and base + u + "/vcs-origin/*"
+	}
+	return projects * max(users, 1) * max(distinct(s.VCSOrigins), 1) * max(distinct(s.Branches)+distinct(s.Tags), 1)
+}
+
+func distinct(v []string) int {
+	seen := make(map[string]bool, len(v))
+	for _, x := range v {
+		seen[x] = true
+	}
+	return len(seen)
+}
+
 // v2Pattern returns the pattern for v2 subjects of project p, user u,
 // origin o and ref r, where AnyUUID and "*" mean unpinned.
 //

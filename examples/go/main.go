@@ -44,14 +44,14 @@ func program(ctx *pulumi.Context) error {
 		// The API deploys from main, infrastructure from release branches.
 		Rules: circlecioidc.RuleArray{
 			circlecioidc.RuleArgs{
-				ProjectIds: pulumi.ToStringArray([]string{projectID}),
-				VcsOrigins: pulumi.ToStringArray([]string{"github.com/acme/api"}),
-				Branches:   pulumi.ToStringArray([]string{"main"}),
+				ProjectIds: []string{projectID},
+				VcsOrigins: []string{"github.com/acme/api"},
+				Branches:   []string{"main"},
 			},
 			circlecioidc.RuleArgs{
-				ProjectIds: pulumi.ToStringArray([]string{infraProjectID}),
-				VcsOrigins: pulumi.ToStringArray([]string{"github.com/acme/infra"}),
-				Branches:   pulumi.ToStringArray([]string{"release/*"}),
+				ProjectIds: []string{infraProjectID},
+				VcsOrigins: []string{"github.com/acme/infra"},
+				Branches:   []string{"release/*"},
 			},
 		},
 		RoleName:          pulumi.String("circleci-deploy"),

@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -134,12 +133,13 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 		for _, r := range page.Roles {
 			rep.RolesScanned++
 			name, arn := aws.ToString(r.RoleName), aws.ToString(r.Arn)
-			text := decodePolicy(aws.ToString(r.AssumeRolePolicyDocument))
-			if !mentionsCircleCI(text, isCircleCI) {
+			text := trust.DecodeDocument(aws.ToString(r.AssumeRolePolicyDocument))
+			// Parse first, then look: JSON may spell "/" as "\/".
+			doc, err := trust.Parse(text)
+			if !namesCircleCI(doc, err, text, isCircleCI) {
 				continue
 			}
 			role := Role{Name: name, ARN: arn, Size: Size(text), Findings: []Finding{}}
-			doc, err := trust.ParseStrict(text)
 			if err != nil {
 				role.Findings = append(role.Findings, Finding{Severity: Medium, Check: CheckUnreadable, Role: name,
 					Pattern: "(whole policy)", Problem: err.Error(),
@@ -279,26 +279,25 @@ func providerKey(arn string) string {
 	return key
 }
 
-// mentionsCircleCI is a quick test before parsing: does the policy name a
-// CircleCI provider at all?
-func mentionsCircleCI(text string, isCircleCI func(string) bool) bool {
-	for _, part := range strings.Split(text, ":oidc-provider/")[1:] {
+// namesCircleCI reports whether a policy names a CircleCI provider: a
+// Federated principal of doc, or, when the text did not parse (err), a
+// provider ARN in the text.
+func namesCircleCI(doc trust.Document, err error, text string, isCircleCI func(string) bool) bool {
+	if err == nil {
+		for _, st := range doc.Statement {
+			for _, fed := range st.Principal.Federated {
+				if isCircleCI(providerKey(fed)) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, part := range strings.Split(strings.ReplaceAll(text, `\/`, "/"), ":oidc-provider/")[1:] {
 		end := strings.IndexAny(part, `"`)
 		if end >= 0 && isCircleCI(part[:end]) {
 			return true
 		}
 	}
 	return false
-}
-
-// decodePolicy undoes IAM's URL encoding of policy documents (RFC 3986
-// percent-encoding; "+" is not a space), leaving a plain document as it is.
-func decodePolicy(doc string) string {
-	if !strings.HasPrefix(doc, "%") {
-		return doc
-	}
-	if d, err := url.PathUnescape(doc); err == nil {
-		return d
-	}
-	return doc
 }

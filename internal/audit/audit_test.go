@@ -142,10 +142,10 @@ func TestAuditMotoAccount(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
 	assert.Equal(t, string(want), stdout.String(), "run go test ./internal/audit -run TestAuditMotoAccount -update")
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "_index.md"))
 	require.NoError(t, err)
 	assert.True(t, strings.Contains(string(readme), "$ circleci-oidc audit\n"+string(want)),
-		"the README's audit example must be testdata/moto-audit.txt, after a line \"$ circleci-oidc audit\"")
+		"the audit example in docs/_index.md must be testdata/moto-audit.txt, after a line \"$ circleci-oidc audit\"")
 
 	stdout.Reset()
 	code = cli.Execute(context.Background(), []string{"audit", "--json", "--fail-on", "critical"}, cli.Env{

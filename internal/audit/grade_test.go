@@ -81,10 +81,21 @@ func TestGradeShapes(t *testing.T) {
 			"ForAllValues:StringLike": {issuerKey(org) + ":aud": "*"},
 			"StringLike":              {sub: "org/" + org + "/project/" + project + "/user/*"},
 		}), []string{"aud-not-pinned"}},
-		{"an origin after a *, with the guard: spelling it needs vcs-ref twice", handWritten(org, map[string]map[string]any{"StringEquals": aud,
-			"StringLike":    {sub: "org/" + org + "/project/*/user/*/vcs-origin/github.com/acme/api/vcs-ref/refs/heads/main"},
+		// Finding A1: the guard stops a pinned origin spelt in the branch, not
+		// one spelt in the origin, as a GitLab subgroup may be named "user".
+		{"an origin after a *, with the guard: spelt in a subgroup path", handWritten(org, map[string]map[string]any{"StringEquals": aud,
+			"StringLike":    {sub: "org/" + org + "/project/*/user/*/vcs-origin/gitlab.com/acme/api/vcs-ref/refs/heads/main"},
 			"StringNotLike": {sub: trust.RefSpoofGuard},
-		}), nil},
+		}), []string{"star-before-pinned-segment"}},
+		// Finding A2: whole-organization trust on a branch other than the
+		// four the probes used to try.
+		{"own output, whole organization on one branch", own(trust.Scope{Branches: []string{"deploy"}}, trust.PinSubject),
+			[]string{"whole-organization", "branch-without-origin"}},
+		// The noise: branch-without-origin once per statement.
+		{"own output, three branches without origin", own(trust.Scope{ProjectIDs: []string{project},
+			Branches: []string{"main", "dev", "release/*"}}, trust.PinSubject), []string{"branch-without-origin"}},
+		// Finding A3: JSON-escaped slashes.
+		{"escaped slashes", strings.ReplaceAll(own(trust.Scope{}, trust.PinSubject), "/", `\/`), []string{"whole-organization"}},
 		{"an origin after a *, without the guard", handWritten(org, map[string]map[string]any{"StringEquals": aud,
 			"StringLike": {sub: "org/" + org + "/project/*/user/*/vcs-origin/github.com/acme/api/vcs-ref/refs/heads/main"},
 		}), []string{"star-before-pinned-segment"}},
@@ -117,6 +128,35 @@ func TestGradeShapes(t *testing.T) {
 	r := scanOne(t, handWritten(org, map[string]map[string]any{"StringEquals": aud, "StringLike": {"sts:RoleSessionName": "deploy-*"}}), audit.Options{})
 	require.Len(t, r.Findings, 1)
 	assert.Contains(t, r.Findings[0].Problem, "(if statement 0: sts:RoleSessionName depends on the RoleSessionName")
+}
+
+// TestGradeServerIssuer covers findings A4 and A5: on a server issuer,
+// whole-organization trust was never flagged, because the probes named the
+// placeholder <ORG_ID>; and a project pinned with StringEqualsIfExists on
+// the project-id key, which STS sets only under CircleCI cloud's issuer,
+// holds for every project.
+func TestGradeServerIssuer(t *testing.T) {
+	server := "circleci.example.com/org/" + org
+	arn := "arn:aws:iam::" + account + ":oidc-provider/" + server
+	doc := func(cond string) string {
+		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + arn +
+			`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":` + cond + `}]}`
+	}
+	tests := []struct{ name, policy string }{
+		{"aud only", doc(`{"StringEquals":{"` + server + `:aud":"` + org + `"}}`)},
+		{"any project", doc(`{"StringEquals":{"` + server + `:aud":"` + org + `"},"StringLike":{"` + server + `:sub":"org/` + org + `/project/*"}}`)},
+		{"project-id IfExists", doc(`{"StringEquals":{"` + server + `:aud":"` + org + `"},"StringEqualsIfExists":{"` + server +
+			`:oidc.circleci.com/project-id":"` + project + `"},"StringLike":{"` + server + `:sub":"org/` + org + `/project/*/user/*"}}`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakeIAM{providers: map[string][]string{server: {org}}, roles: [][2]string{{"r", tt.policy}}}
+			rep, err := audit.Scan(t.Context(), f, audit.Options{Issuers: []string{"https://" + server}})
+			require.NoError(t, err)
+			require.Len(t, rep.Roles, 1)
+			assert.Contains(t, checks(rep.Roles[0].Findings), "whole-organization", "%+v", rep.Roles[0].Findings)
+		})
+	}
 }
 
 func TestGradeSize(t *testing.T) {

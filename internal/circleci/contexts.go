@@ -324,6 +324,20 @@ func (c *Client) AddRestriction(ctx context.Context, contextID, typ, value strin
 	}
 }
 
+// DeleteRestriction removes a restriction from a context, by the ID the
+// restrictions list gives it.
+func (c *Client) DeleteRestriction(ctx context.Context, contextID, restrictionID string) error {
+	p, err := contextPath(contextID)
+	if err != nil {
+		return err
+	}
+	if restrictionID == "" {
+		return errors.New("circleci: a restriction without an ID cannot be removed")
+	}
+	return c.do(ctx, call{method: "DELETE", path: p + "/restrictions/" + url.PathEscape(restrictionID),
+		what: fmt.Sprintf("the restriction %s of %s", restrictionID, contextWhat(contextID)), idempotent: true})
+}
+
 // RestrictToProject limits the context to a project, unless it already is.
 // It reports whether it added the restriction.
 func (c *Client) RestrictToProject(ctx context.Context, contextID, projectID string) (bool, error) {

@@ -98,7 +98,7 @@ func TestPublishCreatesThenChangesNothing(t *testing.T) {
 		"AWS_DEFAULT_REGION": "eu-west-1",
 		"ROLE_NAME":          "circleci-deploy-dev",
 	}, unmarked(s.Vars(id)))
-	assert.Len(t, s.Vars(id), 8, "each variable has its marker")
+	assert.Len(t, s.Vars(id), 10, "each variable has its marker, and each restriction")
 	assert.Equal(t, []string{project, project2}, s.Restrictions(id))
 	assert.Contains(t, first.stdout, "context      created ("+id+")")
 	assert.Contains(t, first.stdout, "restricted to project "+project)
@@ -108,7 +108,7 @@ func TestPublishCreatesThenChangesNothing(t *testing.T) {
 	require.Equal(t, 0, second.code, second.stderr)
 	assert.Equal(t, []string{org + "/aws-dev"}, s.Contexts(), "no second context")
 	assert.Equal(t, []string{project, project2}, s.Restrictions(id), "no restriction twice")
-	assert.Len(t, s.Vars(id), 8)
+	assert.Len(t, s.Vars(id), 10)
 	assert.Contains(t, second.stdout, "context      found ("+id+")")
 	assert.Contains(t, second.stdout, "project "+project+" already in place")
 	assert.Equal(t, 8, s.Writes()-before, "the second run only re-puts the four variables and their markers")

@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
@@ -21,6 +22,11 @@ import (
 // maxStdin is the most doctor reads from standard input: more is refused,
 // never cut.
 const maxStdin = 64 << 10
+
+// maxPolicyFile is the most doctor reads from --policy: more is refused. IAM
+// caps a trust policy at 8,192 characters without white space (FACTS, IAM
+// quotas), so 1 MiB leaves room for any indentation.
+const maxPolicyFile = 1 << 20
 
 func newDoctorCommand(env Env) *cobra.Command {
 	var (
@@ -33,7 +39,9 @@ func newDoctorCommand(env Env) *cobra.Command {
 		Long: "doctor decodes a CircleCI OIDC token ($CIRCLE_OIDC_TOKEN or $CIRCLE_OIDC_TOKEN_V2) and judges it\n" +
 			"against a trust policy the way AWS STS does, condition by condition: from a file, from a stack's\n" +
 			"trustPolicy output, or from a live role (AWS credentials from the environment; AWS_ENDPOINT_URL\n" +
-			"is honoured). The token may be at most 20,000 characters, as for STS; standard input at most 64 KiB.\n" +
+			"is honoured); with --role-arn it also reads the role account's OIDC provider for the token's issuer,\n" +
+			"since STS refuses an aud that is not one of its client IDs. --policy must be a regular file of at most\n" +
+			"1 MiB. The token may be at most 20,000 characters, as for STS; standard input at most 64 KiB.\n" +
 			"It exits 0 when STS would accept the token and its signature verified (--verify), 5 when the policy\n" +
 			"accepts it but the signature was not checked, 3 when STS would refuse it, and 4 when the answer\n" +
 			"depends on the request (such as the role session name or the caller's IP address), not only on the token.",
@@ -53,6 +61,10 @@ func newDoctorCommand(env Env) *cobra.Command {
 			}
 			raw := token
 			if raw == "" || raw == "-" {
+				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+					return usage("no --token, and standard input is a terminal: pass --token, or pipe the token in, " +
+						"such as echo \"$CIRCLE_OIDC_TOKEN_V2\" | circleci-oidc doctor ...")
+				}
 				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
 				if err != nil {
 					return fmt.Errorf("reading the token from standard input: %w", err)
@@ -83,6 +95,13 @@ func newDoctorCommand(env Env) *cobra.Command {
 				signature = doctor.Verify(ctx, tok, issuerURL, env.HTTP)
 			}
 			report := doctor.Diagnose(tok, policy, source, env.Now(), signature)
+			if roleARN != "" {
+				arn, found, clientIDs, err := roleProvider(ctx, roleARN, tok.Claims.Issuer)
+				if err != nil {
+					return err
+				}
+				report.CheckProvider(arn, found, clientIDs)
+			}
 			if err := report.Write(cmd.OutOrStdout()); err != nil {
 				return err
 			}
@@ -112,7 +131,7 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 	var text, source string
 	switch {
 	case file != "":
-		b, err := os.ReadFile(file)
+		b, err := readPolicyFile(file)
 		if err != nil {
 			return trust.Document{}, "", err
 		}
@@ -135,8 +154,51 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 		}
 		text, source = doc, "role "+roleARN
 	}
-	d, err := trust.ParseStrict(text)
+	d, err := trust.Parse(text)
 	return d, source, err
+}
+
+// readPolicyFile reads --policy: a regular file of at most maxPolicyFile
+// bytes. Devices, such as /dev/zero, and named pipes, which block until a
+// writer comes, are refused before they are opened.
+func readPolicyFile(name string) ([]byte, error) {
+	info, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, usage("--policy %s is not a regular file (%s); give the path of a JSON policy document", name, fileKind(info.Mode()))
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPolicyFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading --policy %s: %w", name, err)
+	}
+	if len(b) > maxPolicyFile {
+		return nil, usage("--policy %s holds more than %d bytes; IAM limits a trust policy to 8,192 characters", name, maxPolicyFile)
+	}
+	return b, nil
+}
+
+// fileKind names the kind of a file that is not regular.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
 }
 
 // rolePolicy reads a role's trust policy with IAM GetRole.
@@ -146,20 +208,48 @@ func rolePolicy(ctx context.Context, roleARN string) (string, error) {
 		return "", usage("--role-arn %q is not a role ARN, such as arn:aws:iam::123456789012:role/ci/deploy", roleARN)
 	}
 	name := roleARN[strings.LastIndex(roleARN, "/")+1:]
+	client, err := iamClient(ctx)
+	if err != nil {
+		return "", err
+	}
+	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("reading role %s: %w", name, err)
+	}
+	return trust.DecodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument)), nil
+}
+
+// iamClient returns an IAM client configured from the environment.
+func iamClient(ctx context.Context) (*iam.Client, error) {
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
-		return "", fmt.Errorf("loading AWS configuration: %w", err)
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1" // IAM is global
 	}
-	out, err := iam.NewFromConfig(cfg).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	return iam.NewFromConfig(cfg), nil
+}
+
+// roleProvider reads the IAM OIDC provider for issuer in the account of
+// roleARN, the one STS uses: its ARN, whether it exists, and its client IDs.
+func roleProvider(ctx context.Context, roleARN, issuer string) (arn string, found bool, clientIDs []string, err error) {
+	parts := strings.SplitN(roleARN, ":", 6) // arn:partition:iam::account:role/name
+	if len(parts) < 6 {
+		return "", false, nil, usage("--role-arn %q is not a role ARN, such as arn:aws:iam::123456789012:role/ci/deploy", roleARN)
+	}
+	arn = "arn:" + parts[1] + ":iam::" + parts[4] + ":oidc-provider/" + strings.TrimPrefix(issuer, "https://")
+	client, err := iamClient(ctx)
 	if err != nil {
-		return "", fmt.Errorf("reading role %s: %w", name, err)
+		return "", false, nil, err
 	}
-	doc := aws.ToString(out.Role.AssumeRolePolicyDocument)
-	if decoded, err := url.QueryUnescape(doc); err == nil {
-		doc = decoded // IAM returns the document URL-encoded
+	out, err := client.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+	var missing *iamtypes.NoSuchEntityException
+	switch {
+	case errors.As(err, &missing):
+		return arn, false, nil, nil
+	case err != nil:
+		return "", false, nil, fmt.Errorf("reading OIDC provider %s: %w", arn, err)
 	}
-	return doc, nil
+	return arn, true, out.ClientIDList, nil
 }

@@ -149,14 +149,14 @@ func TestDoctorUndetermined(t *testing.T) {
 	assert.Contains(t, r.stdout, "Verdict: UNDETERMINED: statement 0: sts:RoleSessionName depends on the RoleSessionName")
 	assert.Contains(t, r.stdout, "The answer depends on:\n  sts:RoleSessionName: the RoleSessionName the caller passes")
 
-	// The README shows these lines as they are.
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	// docs/_index.md shows these lines as they are.
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "_index.md"))
 	require.NoError(t, err)
 	check := r.stdout[strings.Index(r.stdout, "    ??    "):]
 	check = check[:strings.Index(check, "    ok    ")]
-	assert.True(t, strings.Contains(string(readme), check), "README shows the undetermined check as:\n%s", check)
+	assert.True(t, strings.Contains(string(readme), check), "docs/_index.md shows the undetermined check as:\n%s", check)
 	verdict := r.stdout[strings.Index(r.stdout, "Verdict: "):]
-	assert.True(t, strings.Contains(string(readme), verdict), "README shows the undetermined verdict as:\n%s", verdict)
+	assert.True(t, strings.Contains(string(readme), verdict), "docs/_index.md shows the undetermined verdict as:\n%s", verdict)
 
 	r = run(t, cli.Env{}, "doctor", "--token", sign(t, iss, onMain), "--policy", f)
 	assert.Equal(t, cli.ExitUndetermined, r.code)
@@ -166,7 +166,7 @@ func TestDoctorUndetermined(t *testing.T) {
 // TestREADMEExitCodesMatchHelp keeps the README's exit-code table and
 // --help's list the same set of codes.
 func TestREADMEExitCodesMatchHelp(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "_index.md"))
 	require.NoError(t, err)
 	table := regexp.MustCompile(`(?m)^\| (\d) \| `).FindAllStringSubmatch(string(readme), -1)
 	help := regexp.MustCompile(`(?m)^  (\d)  \S`).FindAllStringSubmatch(run(t, cli.Env{}, "--help").stdout, -1)

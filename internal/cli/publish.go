@@ -26,7 +26,10 @@ func newPublishCommand(env Env) *cobra.Command {
 			"context per account: aws-dev, aws-prod.\n\n" +
 			"Restrictions come first: the context is found or created, restricted, and its restrictions read\n" +
 			"back, and only then are variables written. Each variable NAME gets a marker variable\n" +
-			publish.MarkerPrefix + "NAME, so that a later --prune knows which variables publish wrote.\n\n" +
+			publish.MarkerPrefix + "NAME, so that a later --prune knows which variables publish wrote, and each\n" +
+			"restriction it adds a marker " + publish.RestrictionMarkerPrefix + "<HASH>. Restrictions on the context that\n" +
+			"the stack no longer implies are reported; --prune removes only those publish added whose removal\n" +
+			"cannot widen access.\n\n" +
 			"The API token is read from " + circleci.TokenEnv + " (a personal API token), never printed, and sent\n" +
 			"only to --circleci-url's host: redirects elsewhere are refused, and so is http:// unless the\n" +
 			"host is loopback.",
@@ -93,7 +96,8 @@ func newPublishCommand(env Env) *cobra.Command {
 		"restrict the context to pipelines on the stack's branches (one expression restriction)")
 	f.StringArrayVar(&o.RestrictExpressions, "restrict-expression", nil,
 		"add an expression restriction, such as 'pipeline.git.branch == \"main\"' (repeatable)")
-	f.BoolVar(&o.Prune, "prune", false, "delete variables an earlier publish wrote that this one does not")
+	f.BoolVar(&o.Prune, "prune", false, "delete variables an earlier publish wrote that this one does not, and the "+
+		"project restrictions it added that the stack no longer implies (never an expression, never the last project restriction)")
 	f.StringArrayVar(&vars, "var", nil, "also write an output: NAME=output (repeatable)")
 	f.StringVar(&o.Region, "region", "", "region to publish (default: the stack's aws:region)")
 	f.BoolVar(&dryRun, "dry-run", false, "print what would change, secrets masked, and change nothing")

@@ -23,7 +23,7 @@ var updateREADME = flag.Bool("update-readme", false, "rewrite the README's publi
 func unmarked(vars map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range vars {
-		if !strings.HasPrefix(k, "CIRCLECI_OIDC_MANAGED_") {
+		if !strings.HasPrefix(k, "CIRCLECI_OIDC_MANAGED_") && !strings.HasPrefix(k, "CIRCLECI_OIDC_RESTRICTION_") {
 			out[k] = v
 		}
 	}
@@ -77,7 +77,7 @@ func TestPublishConcurrentRunsMakeOneContext(t *testing.T) {
 	assert.Equal(t, []string{"project " + project, "project " + project2,
 		`expression pipeline.git.branch == "main" or pipeline.git.branch starts-with "release/"`}, s.TypedRestrictions(id))
 	assert.Equal(t, "hunter2-not-for-logs", s.Vars(id)["DB_PASSWORD"])
-	assert.Len(t, s.Vars(id), 8)
+	assert.Len(t, s.Vars(id), 11, "4 variables, their 4 markers and the markers of 3 restrictions")
 }
 
 func TestPublishFlagErrors(t *testing.T) {
@@ -169,13 +169,13 @@ func TestREADMEPublishTranscript(t *testing.T) {
 	b.WriteString("```\n")
 	got := b.String()
 
-	const path = "../../README.md"
+	const path = "../../docs/_index.md"
 	readme, err := os.ReadFile(path)
 	require.NoError(t, err)
 	text := string(readme)
 	start := strings.Index(text, transcriptStart)
 	end := strings.Index(text, transcriptEnd)
-	require.True(t, start >= 0 && end > start, "README.md has no publish transcript markers")
+	require.True(t, start >= 0 && end > start, "docs/_index.md has no publish transcript markers")
 	current := text[start+len(transcriptStart) : end]
 	if *updateREADME {
 		require.NoError(t, os.WriteFile(path, []byte(text[:start+len(transcriptStart)]+got+text[end:]), 0o644))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,9 +38,46 @@ type Report struct {
 	Live     bool
 	// Signature is nil when checked and good, ErrNotChecked when not checked.
 	Signature error
+	// Provider says what doctor knows of the IAM OIDC provider whose client
+	// IDs STS checks aud against (see CheckProvider).
+	Provider string
 	// Outcome is the answer; Reason says why, in one line.
 	Outcome Outcome
 	Reason  string
+}
+
+// providerNotChecked is Report.Provider until CheckProvider is called.
+const providerNotChecked = "not checked: STS also refuses an aud that is not one of the provider's client IDs; pass --role-arn to check"
+
+// CheckProvider applies the check STS makes before it reads the trust
+// policy: the account must have an IAM OIDC provider for the token's issuer
+// (found), and one of the token's aud values must be one of its client IDs.
+// arn names that provider in the role's account.
+func (r *Report) CheckProvider(arn string, found bool, clientIDs []string) {
+	refuse := func(why string) {
+		r.Outcome, r.Reason = Refused, "refused: "+why
+	}
+	if !found {
+		account := strings.Split(arn, ":")
+		r.Provider = "none: " + arn + " does not exist"
+		if len(account) > 4 {
+			refuse(fmt.Sprintf("account %s has no IAM OIDC provider for %s (%s), so STS refuses its tokens",
+				account[4], r.Token.Claims.Issuer, arn))
+		} else {
+			refuse(fmt.Sprintf("there is no IAM OIDC provider %s", arn))
+		}
+		return
+	}
+	for _, aud := range r.Token.Claims.Audience {
+		if slices.Contains(clientIDs, aud) {
+			r.Provider = fmt.Sprintf("%s: aud %q is one of the provider's client IDs", arn, aud)
+			return
+		}
+	}
+	aud := strings.Join(r.Token.Claims.Audience, ", ")
+	r.Provider = fmt.Sprintf("%s: client IDs %s", arn, strings.Join(clientIDs, ", "))
+	refuse(fmt.Sprintf("aud %q is not one of the provider's client IDs (%s), which STS checks before the trust policy",
+		aud, strings.Join(clientIDs, ", ")))
 }
 
 // ErrNotChecked marks a signature that was not verified.
@@ -48,7 +86,7 @@ var ErrNotChecked = errors.New("not checked (pass --verify)")
 // Diagnose judges the token against the policy at time now. signature is the
 // outcome of Verify, or ErrNotChecked.
 func Diagnose(t *Token, policy trust.Document, source string, now time.Time, signature error) Report {
-	r := Report{Token: t, Policy: source, Signature: signature}
+	r := Report{Token: t, Policy: source, Signature: signature, Provider: providerNotChecked}
 	var problem string
 	r.Lifetime, problem = t.lifetime(now)
 	r.Live = problem == ""
@@ -119,6 +157,7 @@ func (r Report) Write(w io.Writer) error {
 	} else {
 		row("signature", r.Signature.Error())
 	}
+	row("provider", r.Provider)
 
 	fmt.Fprintf(&b, "\nPolicy (%s)\n", r.Policy)
 	for _, st := range r.Verdict.Statements {

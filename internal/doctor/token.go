@@ -118,6 +118,13 @@ func Verify(ctx context.Context, t *Token, discoveryURL string, client *http.Cli
 	return nil
 }
 
+// ExpirySkew is how long after a token's exp STS still accepts it: "IAM
+// provides a five minute window beyond the expiration time specified in the
+// JWT to account for clock skew, as allowed by the OpenID Connect (OIDC) Core
+// 1.0 standard" (IAM User Guide, "OIDC federation", the note on the exp
+// claim).
+const ExpirySkew = 5 * time.Minute
+
 // lifetime describes the token's validity at now, and says why STS would
 // refuse it, if it would: no exp claim, an nbf still ahead, or an exp passed.
 func (t *Token) lifetime(now time.Time) (desc, problem string) {
@@ -130,9 +137,13 @@ func (t *Token) lifetime(now time.Time) (desc, problem string) {
 		return "no exp claim", "the token has no exp claim, and STS refuses a token that never expires"
 	}
 	exp := t.Claims.Expiry.Time().UTC()
-	if !now.Before(exp) {
+	if !now.Before(exp.Add(ExpirySkew)) {
 		d := fmt.Sprintf("expired at %s, %s ago", exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second))
-		return d, "the token " + d
+		return d, "the token " + d + fmt.Sprintf(", more than the %s STS allows after exp for clock skew", ExpirySkew)
+	}
+	if !now.Before(exp) {
+		return fmt.Sprintf("expired at %s, %s ago, within the %s STS allows after exp for clock skew",
+			exp.Format(time.RFC3339), now.Sub(exp).Round(time.Second), ExpirySkew), ""
 	}
 	return fmt.Sprintf("expires at %s, in %s", exp.Format(time.RFC3339), exp.Sub(now).Round(time.Second)), ""
 }

@@ -66,10 +66,13 @@ var full = publish.Options{Context: "aws-dev", Restrict: true, RestrictBranches:
 // want is the state of a context after a clean publish of full.
 var want = map[string]string{
 	"AWS_ROLE_ARN": roleARN, "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "DB_PASSWORD": secret,
-	"CIRCLECI_OIDC_MANAGED_AWS_ROLE_ARN":       "written by circleci-oidc publish, stack dev",
-	"CIRCLECI_OIDC_MANAGED_AWS_REGION":         "written by circleci-oidc publish, stack dev",
-	"CIRCLECI_OIDC_MANAGED_AWS_DEFAULT_REGION": "written by circleci-oidc publish, stack dev",
-	"CIRCLECI_OIDC_MANAGED_DB_PASSWORD":        "written by circleci-oidc publish, stack dev",
+	"CIRCLECI_OIDC_MANAGED_AWS_ROLE_ARN":           "written by circleci-oidc publish, stack dev",
+	"CIRCLECI_OIDC_MANAGED_AWS_REGION":             "written by circleci-oidc publish, stack dev",
+	"CIRCLECI_OIDC_MANAGED_AWS_DEFAULT_REGION":     "written by circleci-oidc publish, stack dev",
+	"CIRCLECI_OIDC_MANAGED_DB_PASSWORD":            "written by circleci-oidc publish, stack dev",
+	publish.RestrictionMarker("project", project):  "restriction added by circleci-oidc publish, stack dev",
+	publish.RestrictionMarker("project", project2): "restriction added by circleci-oidc publish, stack dev",
+	publish.RestrictionMarker("expression", `pipeline.git.branch == "main" or pipeline.git.branch starts-with "release/"`): "restriction added by circleci-oidc publish, stack dev",
 }
 
 var wantRestrictions = []string{"project " + project, "project " + project2,
@@ -88,7 +91,7 @@ func TestRestrictionFailureLeavesNoSecret(t *testing.T) {
 			require.Error(t, err)
 			id := s.ContextID(org, "aws-dev")
 			require.NotEmpty(t, id, "the context was created")
-			assert.Empty(t, s.Vars(id), "no variable, secret or not, before the restrictions are in place")
+			assert.Empty(t, withoutRestrictionMarkers(s.Vars(id)), "no variable but restriction markers before the restrictions are in place")
 			assert.Contains(t, out.String(), "no variable was written by this run")
 			assert.Contains(t, out.String(), "created by this run")
 			assert.Contains(t, out.String(), "A re-run finds the context, adds the missing restrictions")
@@ -115,13 +118,25 @@ func TestUnverifiedRestrictionLeavesNoSecret(t *testing.T) {
 	err := publish.Apply(t.Context(), api(t, s, t.Context()), plan(t, full), &out)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "project "+project+" is not in place after adding it")
-	assert.Empty(t, s.Vars(s.ContextID(org, "aws-dev")))
+	assert.Empty(t, withoutRestrictionMarkers(s.Vars(s.ContextID(org, "aws-dev"))))
 
 	out.Reset()
 	require.NoError(t, publish.Apply(t.Context(), api(t, s, t.Context()), plan(t, full), &out), out.String())
 	id := s.ContextID(org, "aws-dev")
 	assert.Equal(t, want, s.Vars(id))
 	assert.ElementsMatch(t, wantRestrictions, s.TypedRestrictions(id))
+}
+
+// withoutRestrictionMarkers drops the markers of restrictions, which hold no
+// secret and are written before the restrictions they mark.
+func withoutRestrictionMarkers(vars map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range vars {
+		if !strings.HasPrefix(k, publish.RestrictionMarkerPrefix) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func TestOrderIsRestrictVerifyWrite(t *testing.T) {
@@ -133,6 +148,8 @@ func TestOrderIsRestrictVerifyWrite(t *testing.T) {
 	firstPut = -1
 	for i, r := range s.Requests() {
 		switch {
+		case strings.HasPrefix(r, "PUT ") && strings.Contains(r, publish.RestrictionMarkerPrefix):
+			// a restriction's marker, written before it, holds no secret
 		case strings.HasPrefix(r, "PUT ") && firstPut < 0:
 			firstPut = i
 		case strings.HasPrefix(r, "POST ") && strings.HasSuffix(r, "/restrictions"):
@@ -249,7 +266,7 @@ func TestKilledPublishConverges(t *testing.T) {
 				assert.Equal(t, wantRestrictions, s.TypedRestrictions(id))
 			}
 			for name := range vars {
-				if name != "THEIRS" && !strings.HasPrefix(name, publish.MarkerPrefix) {
+				if name != "THEIRS" && !strings.HasPrefix(name, publish.MarkerPrefix) && !strings.HasPrefix(name, publish.RestrictionMarkerPrefix) {
 					assert.Contains(t, vars, publish.MarkerPrefix+name)
 				}
 			}

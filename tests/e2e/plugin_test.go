@@ -3,8 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,16 +16,17 @@ import (
 // pluginName is the binary Pulumi looks for to serve the circleci-oidc package.
 const pluginName = "pulumi-resource-circleci-oidc"
 
-// buildPlugin builds the plugin of the module in moduleDir into outDir, as
-// Pulumi builds a source plugin for `pulumi package add`: go build of its
-// main package in a git checkout, so that Go stamps the version from git.
-// -buildvcs=true because this machine's go env turns stamping off
-// (GOFLAGS=-buildvcs=false); Go's own default stamps in a checkout.
+// buildPlugin builds the plugin of the checkout in moduleDir into outDir
+// exactly as pulumi-language-go builds a source plugin for `pulumi package
+// add` and at every run: `go build -buildvcs=false -o OUT`, run in the
+// plugin's own folder, with no ldflags and the caller's environment
+// (sdk/go/pulumi-language-go/main.go, compileProgram; pulumi/pulumi#22788).
+// No VCS stamping, so the version can only come from provider/VERSION.
 func buildPlugin(t *testing.T, moduleDir, outDir string) (string, time.Duration) {
 	t.Helper()
 	bin := filepath.Join(outDir, pluginName)
 	start := time.Now()
-	run(t, moduleDir, nil, "go", "build", "-buildvcs=true", "-o", bin, "./provider/cmd/"+pluginName)
+	run(t, filepath.Join(moduleDir, "provider", "cmd", pluginName), nil, "go", "build", "-buildvcs=false", "-o", bin)
 	return bin, time.Since(start)
 }
 
@@ -80,8 +81,9 @@ func TestBuiltPluginServesTheGoldenSchema(t *testing.T) {
 	assert.Equal(t, want, got)
 }
 
-// Scenario 11: built from a tag, the plugin says the tag's version; built
-// from a later commit, a semver pre-release after it, never a fixed one.
+// Scenario 11: built as pulumi-language-go builds it, from a commit tagged
+// v1.2.3 whose release step wrote 1.2.3, the plugin says 1.2.3; and the CI
+// check refuses a tag that provider/VERSION does not match.
 func TestPluginVersionFollowsTheTag(t *testing.T) {
 	w := newWorld(t)
 	clone := filepath.Join(w.dir, "clone")
@@ -89,16 +91,19 @@ func TestPluginVersionFollowsTheTag(t *testing.T) {
 	git := func(args ...string) {
 		run(t, clone, nil, "git", append([]string{"-c", "user.name=e2e", "-c", "user.email=e2e@localhost"}, args...)...)
 	}
+	run(t, clone, nil, "bash", "scripts/release.sh", "--set-version", "1.2.3")
+	git("commit", "-q", "-am", "release v1.2.3")
 	git("tag", "v1.2.3")
 	bin, took := buildPlugin(t, clone, filepath.Join(w.dir, "tagged"))
-	t.Logf("go build in a fresh clone: %s", took.Round(time.Second))
+	t.Logf("pulumi-language-go's build in a fresh clone: %s", took.Round(time.Second))
 	assert.Equal(t, "1.2.3", w.getSchema(t, bin)["version"])
+	run(t, clone, nil, "go", "test", "-race", "-count=1", "-run", "TestVersionFileMatchesTheTag|TestSchemaMatchesGolden|TestExamplesNameTheRelease", "./provider")
 
-	git("commit", "-q", "--allow-empty", "-m", "after the tag")
-	bin, _ = buildPlugin(t, clone, filepath.Join(w.dir, "untagged"))
-	v, err := semver.Parse(w.getSchema(t, bin)["version"].(string))
-	require.NoError(t, err)
-	assert.NotEmpty(t, v.Pre, "an untagged build is a pre-release: %s", v)
-	assert.True(t, v.GT(semver.MustParse("1.2.3")), "%s comes after the tag", v)
-	assert.False(t, strings.HasPrefix(v.String(), "0.1.0"), "no fixed version: %s", v)
+	// A tag that the release step did not write for fails CI's check.
+	git("tag", "v9.9.9")
+	cmd := exec.CommandContext(t.Context(), "go", "test", "-race", "-count=1", "-run", "TestVersionFileMatchesTheTag", "./provider")
+	cmd.Dir = clone
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "a commit tagged v9.9.9 with provider/VERSION 1.2.3 passed:\n%s", out)
+	assert.Contains(t, string(out), "HEAD is tagged v9.9.9: run scripts/release.sh --set-version 9.9.9")
 }

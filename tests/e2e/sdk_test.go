@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,64 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blang/semver"
-	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// genSDK generates the package's SDK for one language from the golden schema
-// into dir, with the code generators the pulumi-language-* hosts call for
-// `pulumi package gen-sdk` (the hosts themselves cannot be had here).
-func genSDK(t *testing.T, lang, dir string) {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot(), "provider", "cmd", "pulumi-resource-circleci-oidc", "schema.json"))
-	require.NoError(t, err)
-	var spec schema.PackageSpec
-	require.NoError(t, json.Unmarshal(raw, &spec))
-	pkg, err := schema.ImportSpec(spec, nil, noPackages{}, schema.ValidationOptions{})
-	require.NoError(t, err)
-
-	var files map[string][]byte
-	switch lang {
-	case "go":
-		files, err = gogen.GeneratePackage("pulumi", pkg, nil)
-	case "nodejs":
-		files, err = nodejs.GeneratePackage("pulumi", pkg, nil, nil, true, noPackages{})
-	case "python":
-		files, err = python.GeneratePackage("pulumi", pkg, nil, noPackages{})
-	}
-	require.NoError(t, err)
-	for name, content := range files {
-		path := filepath.Join(dir, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, content, 0o644))
-	}
-}
-
-// noPackages is a schema loader for a package that refers to no other.
-type noPackages struct{}
-
-var errNoPackages = errors.New("the circleci-oidc schema refers to no other package")
-
-func (noPackages) LoadPackage(string, *semver.Version) (*schema.Package, error) {
-	return nil, errNoPackages
-}
-
-func (noPackages) LoadPackageV2(context.Context, *schema.PackageDescriptor) (*schema.Package, error) {
-	return nil, errNoPackages
-}
-
-func (noPackages) LoadPackageReference(string, *semver.Version) (schema.PackageReference, error) {
-	return nil, errNoPackages
-}
-
-func (noPackages) LoadPackageReferenceV2(context.Context, *schema.PackageDescriptor) (schema.PackageReference, error) {
-	return nil, errNoPackages
-}
 
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()
@@ -128,14 +71,13 @@ func TestGoExampleOnTheGeneratedSDK(t *testing.T) {
 	w := newWorld(t)
 	w.realPlugin(t)
 	dir := filepath.Join(w.dir, "go-example")
-	sdk := filepath.Join(dir, "sdks", "circleci-oidc")
-	genSDK(t, "go", sdk)
 	copyFile(t, filepath.Join(repoRoot(), "examples", "go", "main.go"), filepath.Join(dir, "main.go"))
-	copyFile(t, filepath.Join(repoRoot(), "examples", "go", "go.mod"), filepath.Join(dir, "go.mod"))
+	copyFile(t, filepath.Join(repoRoot(), "examples", "go", "go.sum"), filepath.Join(dir, "go.sum"))
+	// The example builds against the SDK's own module in sdk/go, as it does in place.
+	gomod := strings.Replace(mustRead(t, filepath.Join(repoRoot(), "examples", "go", "go.mod")),
+		"=> ../../sdk/go/circlecioidc", "=> "+filepath.Join(repoRoot(), "sdk", "go", "circlecioidc"), 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(gomod), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "inline_test.go"), []byte(inlineHarness), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(sdk, "circlecioidc", "go.mod"), []byte(
-		"module github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc\n\ngo 1.25\n\n"+
-			"require github.com/pulumi/pulumi/sdk/v3 v3.274.1\n"), 0o644))
 	work := filepath.Join(dir, "work")
 	require.NoError(t, os.MkdirAll(work, 0o755))
 
@@ -143,8 +85,6 @@ func TestGoExampleOnTheGeneratedSDK(t *testing.T) {
 	for k, v := range w.env {
 		env = append(env, k+"="+v)
 	}
-	run(t, filepath.Join(sdk, "circlecioidc"), env, "go", "mod", "tidy")
-	run(t, dir, env, "go", "mod", "tidy")
 	start := time.Now()
 	out := run(t, dir, env, "go", "test", "-count=1", "-run", "TestInline", "-v", ".")
 	t.Logf("go example through the generated SDK: %s", time.Since(start).Round(time.Second))
@@ -168,56 +108,127 @@ func goComponentPolicy(t *testing.T, w *world) string {
 	return w.upInline(t, "direct", yamlExampleArgs())["trustPolicy"].(string)
 }
 
-// Scenario 4, TypeScript: the generated SDK and the example type-check with
-// tsc against @pulumi/pulumi from npm.
-func TestTypeScriptExampleTypeChecks(t *testing.T) {
+// Scenario 4, TypeScript: the example installs the SDK's npm tarball from
+// dist/sdk as a user would (`npm install`, scripts on: the package's
+// postinstall compiles it) and type-checks with tsc against it. The nodejs
+// language host cannot be had here, so the program is checked, not run.
+func TestTypeScriptExampleTypeChecksAgainstTheSDKPackage(t *testing.T) {
 	requireTools(t)
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Skip("npm is not on PATH")
 	}
+	rel := requireDist(t)
+	tarball := rel.sdkFile(t, ".tgz")
 	dir := filepath.Join(t.TempDir(), "ts")
-	genSDK(t, "nodejs", filepath.Join(dir, "sdks", "circleci-oidc"))
-	copyFile(t, filepath.Join(repoRoot(), "examples", "typescript", "index.ts"), filepath.Join(dir, "index.ts"))
-	pkg := `{"name":"e2e-ts","private":true,"dependencies":{"@pulumi/pulumi":"3.276.0"},` +
-		`"devDependencies":{"typescript":"5.9.3","@types/node":"20.9.5"}}`
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"), []byte(pkg), 0o644))
-	tsconfig := `{"compilerOptions":{"strict":true,"noEmit":true,"target":"es2020","module":"commonjs",` +
-		`"moduleResolution":"node","esModuleInterop":true,"resolveJsonModule":true,"skipLibCheck":true,"baseUrl":".",` +
-		`"paths":{"@circleci-oidc/pulumi-circleci-oidc":["sdks/circleci-oidc/index.ts"]}},` +
-		`"files":["index.ts"]}`
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tsconfig.json"), []byte(tsconfig), 0o644))
-	run(t, dir, nil, "npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error")
-	run(t, dir, nil, filepath.Join(dir, "node_modules", ".bin", "tsc"), "-p", ".")
+	for _, f := range []string{"index.ts", "tsconfig.json"} {
+		copyFile(t, filepath.Join(repoRoot(), "examples", "typescript", f), filepath.Join(dir, f))
+	}
+	var pkg map[string]any
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(repoRoot(), "examples", "typescript", "package.json"))), &pkg))
+	deps := pkg["dependencies"].(map[string]any)
+	require.Contains(t, deps, npmPackage)
+	deps[npmPackage] = "file:" + tarball // what `npm install ./that.tgz` writes
+	b, err := json.Marshal(pkg)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"), b, 0o644))
+	start := time.Now()
+	run(t, dir, nil, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+	t.Logf("npm install of the example with the SDK tarball: %s", time.Since(start).Round(time.Second))
+
+	installed := filepath.Join(dir, "node_modules", "@circleci-oidc", "pulumi-circleci-oidc")
+	var meta struct {
+		Version string `json:"version"`
+		Pulumi  struct {
+			Name, Version, Server string
+		} `json:"pulumi"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(installed, "package.json"))), &meta))
+	assert.Equal(t, rel.Version, meta.Version)
+	assert.Equal(t, rel.Version, meta.Pulumi.Version, "the plugin version the SDK asks the engine for")
+	assert.Equal(t, "github://api.github.com/circleci-oidc", meta.Pulumi.Server, "where the engine fetches the plugin")
+	require.FileExists(t, filepath.Join(installed, "bin", "index.js"), "the package's postinstall compiled it")
+	run(t, dir, nil, filepath.Join(dir, "node_modules", ".bin", "tsc"), "-p", ".", "--noEmit")
 
 	// A wrong input type must fail the check: tsc really reads the SDK's types.
-	bad := strings.Replace(mustRead(t, filepath.Join(dir, "index.ts")), `branches: ["main"]`, `branches: 42`, 1)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "index.ts"), []byte(bad), 0o644))
-	cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "node_modules", ".bin", "tsc"), "-p", ".")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	require.Error(t, err, "tsc accepted branches: 42")
-	assert.Contains(t, string(out), "is not assignable to type")
+	// So must an Output inside a rule: a rule's lists are plain, since the
+	// component decides the trust policy's shape from them at preview.
+	example := mustRead(t, filepath.Join(dir, "index.ts"))
+	for _, tt := range []struct{ name, from, to string }{
+		{"a number for a list", `branches: ["main"]`, `branches: 42`},
+		{"an Output of a list inside a rule", `{ projectIds: [projectId],`, `{ projectIds: pulumi.output([projectId]),`},
+		{"an Output inside a rule's list", `{ projectIds: [projectId],`, `{ projectIds: [pulumi.output(projectId)],`},
+	} {
+		bad := strings.Replace(example, tt.from, tt.to, 1)
+		require.NotEqual(t, example, bad, tt.name)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "index.ts"), []byte(bad), 0o644))
+		cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "node_modules", ".bin", "tsc"), "-p", ".", "--noEmit")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "tsc accepted %s", tt.name)
+		assert.Contains(t, string(out), "is not assignable to type", tt.name)
+	}
 }
 
-// Scenario 4, Python: the generated SDK and the example compile.
-func TestPythonExampleCompiles(t *testing.T) {
+// npmPackage is the TypeScript SDK's package name, from the schema's language map.
+const npmPackage = "@circleci-oidc/pulumi-circleci-oidc"
+
+// Scenario 4, Python: the wheel from dist/sdk installs into a fresh venv, its
+// pulumi-plugin.json names the version and the server, and the example uses
+// only what the installed package defines. The `pulumi` Python SDK cannot be
+// installed here (no PyPI), so the import stops at `import pulumi`: the test
+// checks that it stops there and nowhere earlier.
+func TestPythonExampleAgainstTheWheel(t *testing.T) {
 	requireTools(t)
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is not on PATH")
+	rel := requireDist(t)
+	wheel := rel.sdkFile(t, ".whl")
+	py := "/usr/bin/python3" // Debian's, which scripts/e2e-tools.sh gives venv and build
+	if _, err := os.Stat(py); err != nil {
+		t.Skip("Debian's python3 is not installed")
 	}
-	dir := filepath.Join(t.TempDir(), "py")
-	genSDK(t, "python", filepath.Join(dir, "sdk"))
+	dir := t.TempDir()
+	venv := filepath.Join(dir, "venv")
+	run(t, dir, nil, py, "-m", "venv", venv)
+	vpy := filepath.Join(venv, "bin", "python")
+	run(t, dir, nil, vpy, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", wheel)
+	site := strings.TrimSpace(run(t, dir, nil, vpy, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"))
+	pkg := filepath.Join(site, "pulumi_circleci_oidc")
+
+	var plugin pulumiPlugin
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(pkg, "pulumi-plugin.json"))), &plugin))
+	assert.Equal(t, pulumiPlugin{true, "circleci-oidc", rel.Version, "github://api.github.com/circleci-oidc"}, plugin)
+
 	copyFile(t, filepath.Join(repoRoot(), "examples", "python", "__main__.py"), filepath.Join(dir, "__main__.py"))
-	run(t, dir, nil, py, "-m", "compileall", "-q", ".")
-	// Every keyword the example passes is a parameter of the generated class.
-	check := `
-import ast, glob, sys
+	run(t, dir, nil, vpy, "-m", "py_compile", "__main__.py")
+	out := run(t, dir, []string{"SDK_DIR=" + pkg}, vpy, "-c", pythonUsesTheSDK)
+	assert.Contains(t, out, "organization_id")
+	assert.Contains(t, out, "RuleArgs")
+
+	cmd := exec.CommandContext(t.Context(), vpy, "-c", "import pulumi_circleci_oidc")
+	cmd.Dir = dir
+	b, err := cmd.CombinedOutput()
+	require.Error(t, err, "pulumi is not installable here, so the import cannot succeed:\n%s", b)
+	assert.Contains(t, string(b), "No module named 'pulumi'", "the package itself imports as far as its one dependency")
+}
+
+// pulumiPlugin is what pulumi-plugin.json tells the engine.
+type pulumiPlugin struct {
+	Resource bool   `json:"resource"`
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Server   string `json:"server"`
+}
+
+// pythonUsesTheSDK checks that every keyword the example passes is a
+// parameter of the installed CircleCIOIDC, and every class it takes exists.
+const pythonUsesTheSDK = `
+import ast, glob, os, sys
+sdk = os.environ["SDK_DIR"]
 example = ast.parse(open("__main__.py").read())
 used = {k.arg for n in ast.walk(example) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "CircleCIOIDC" for k in n.keywords}
 params = set()
-for f in glob.glob("sdk/pulumi_circleci_oidc/*.py"):
-    for n in ast.walk(ast.parse(open(f).read())):
+trees = [ast.parse(open(f).read()) for f in glob.glob(os.path.join(sdk, "*.py"))]
+for tree in trees:
+    for n in ast.walk(tree):
         if isinstance(n, ast.ClassDef) and n.name == "CircleCIOIDC":
             for m in n.body:
                 if isinstance(m, ast.FunctionDef) and m.name == "_internal_init":
@@ -226,16 +237,11 @@ missing = used - params
 print("used", sorted(used))
 if missing or not used:
     sys.exit("not parameters of CircleCIOIDC: %s" % sorted(missing))
-# Every class the example takes from the package, such as RuleArgs, exists in it.
-classes = {n.name for f in glob.glob("sdk/pulumi_circleci_oidc/*.py") for n in ast.walk(ast.parse(open(f).read())) if isinstance(n, ast.ClassDef)}
+classes = {n.name for tree in trees for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
 taken = {n.func.attr for n in ast.walk(example) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and getattr(n.func.value, "id", "") == "circleci"}
 print("classes", sorted(taken))
 sys.exit("not classes of the SDK: %s" % sorted(taken - classes) if taken - classes else 0)
 `
-	out := run(t, dir, nil, py, "-c", check)
-	assert.Contains(t, out, "organization_id")
-	assert.Contains(t, out, "RuleArgs")
-}
 
 func mustRead(t *testing.T, path string) string {
 	t.Helper()

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +18,8 @@ import (
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 )
 
 // The resource types the component uses, as pulumi-aws names them.
@@ -358,10 +359,4 @@ func (p *awsStandin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (
 }
 
 // policyDocument decodes the URL-encoded documents IAM returns.
-func policyDocument(s *string) string {
-	d, err := url.QueryUnescape(aws.ToString(s))
-	if err != nil {
-		return aws.ToString(s)
-	}
-	return d
-}
+func policyDocument(s *string) string { return trust.DecodeDocument(aws.ToString(s)) }

@@ -1,31 +1,42 @@
 package trust
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
-// ParseStrict reads a role trust policy for judging, and refuses what Parse
-// would read differently from IAM:
+// MaxDepth is the deepest nesting Parse reads. A trust policy nests six
+// levels at most: the document, its Statement list, a statement, its
+// Condition, an operator, and a key's value list. Deeper input is not a
+// policy, and is refused before it costs anything.
+const MaxDepth = 8
+
+// Parse reads a role trust policy as IAM does, and refuses what IAM would
+// refuse or the evaluator would read differently from IAM:
+//   - nesting deeper than MaxDepth;
 //   - a key given twice in one object; for condition keys, twice in any case
-//     (Go's decoder keeps the last one, and IAM refuses them: R17);
+//     (Go's decoder would keep the last one, and IAM refuses them: R17);
 //   - NotPrincipal, Resource and NotResource, which a role trust policy may not
-//     have, and NotAction and a Principal that is not an object, which the
-//     evaluator does not model.
+//     have, and NotAction and a Principal other than an object or "*", which
+//     the evaluator does not model.
 //
-// It accepts numbers and booleans as condition values, as IAM's grammar does,
-// and reads them as their JSON text.
-func ParseStrict(s string) (Document, error) {
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	tree, err := decodeValue(dec, "policy")
+// It accepts IAM's lone-value shorthand for any list, numbers and booleans as
+// condition values, read as their JSON text, and "Principal": "*", read as
+// {"AWS": "*"}, which IAM documents as the same principal. Its cost grows
+// linearly with the length of s.
+func Parse(s string) (Document, error) {
+	d := decoder{dec: json.NewDecoder(strings.NewReader(s))}
+	d.dec.UseNumber()
+	tree, err := d.value()
 	if err != nil {
 		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := d.dec.Token(); err != io.EOF {
 		return Document{}, errors.New("trust: parse policy: text after the policy document")
 	}
 	top, ok := tree.(map[string]any)
@@ -41,6 +52,9 @@ func ParseStrict(s string) (Document, error) {
 	if !ok && top["Statement"] != nil {
 		stmts = []any{top["Statement"]}
 	}
+	if len(stmts) == 0 {
+		return Document{}, errors.New("trust: parse policy: no Statement")
+	}
 	for i, raw := range stmts {
 		st, ok := raw.(map[string]any)
 		if !ok {
@@ -54,7 +68,11 @@ func ParseStrict(s string) (Document, error) {
 	if err != nil {
 		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
 	}
-	return Parse(string(norm))
+	var doc Document
+	if err := json.Unmarshal(norm, &doc); err != nil {
+		return Document{}, fmt.Errorf("trust: parse policy: %w", err)
+	}
+	return doc, nil
 }
 
 func checkStatement(st map[string]any) error {
@@ -62,6 +80,13 @@ func checkStatement(st map[string]any) error {
 		switch k {
 		case "Sid", "Effect", "Action":
 		case "Principal":
+			if v == "*" {
+				// "Principal": "*" and {"AWS": "*"} both name every principal
+				// (IAM User Guide, "AWS JSON policy elements: Principal",
+				// "All principals").
+				st[k] = map[string]any{"AWS": "*"}
+				continue
+			}
 			if _, ok := v.(map[string]any); !ok {
 				return fmt.Errorf("Principal %v is not modelled; name the IAM OIDC provider under Principal.Federated", v)
 			}
@@ -124,42 +149,83 @@ func normaliseConditions(st map[string]any, v any) error {
 	return nil
 }
 
-// decodeValue reads one JSON value, refusing an object that has the same key
-// twice.
-func decodeValue(dec *json.Decoder, path string) (any, error) {
-	tok, err := dec.Token()
+// decoder reads a JSON tree at most MaxDepth deep, refusing an object that
+// has the same key twice. It keeps the path to the current value as a stack
+// of steps, and spells it out only in an error, so that the cost stays
+// linear in the input.
+type decoder struct {
+	dec  *json.Decoder
+	path []step
+}
+
+// step is one step of a path: an object key or, when key is empty and
+// index is not negative, a list index.
+type step struct {
+	key   string
+	index int
+}
+
+// where spells out the current path, as policy.Statement[0].Condition.
+func (d *decoder) where() string {
+	var b strings.Builder
+	b.WriteString("policy")
+	for _, s := range d.path {
+		if s.index >= 0 {
+			b.WriteString("[" + strconv.Itoa(s.index) + "]")
+		} else {
+			b.WriteString("." + s.key)
+		}
+	}
+	return b.String()
+}
+
+func (d *decoder) value() (any, error) {
+	tok, err := d.dec.Token()
 	if err != nil {
 		return nil, err
 	}
-	switch tok {
-	case json.Delim('{'):
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return tok, nil
+	}
+	if len(d.path) >= MaxDepth {
+		return nil, fmt.Errorf("%s nests deeper than %d levels; a trust policy nests at most 6 (Statement, statement, Condition, operator, key, values)",
+			d.where(), MaxDepth)
+	}
+	if tok == json.Delim('{') {
 		obj := map[string]any{}
-		for dec.More() {
-			kt, err := dec.Token()
+		for d.dec.More() {
+			kt, err := d.dec.Token()
 			if err != nil {
 				return nil, err
 			}
 			k := kt.(string)
 			if _, dup := obj[k]; dup {
-				return nil, fmt.Errorf("%s has the key %q twice; IAM refuses that, and only one would be read", path, k)
+				return nil, fmt.Errorf("%s has the key %q twice; IAM refuses that, and only one would be read", d.where(), k)
 			}
-			if obj[k], err = decodeValue(dec, path+"."+k); err != nil {
-				return nil, err
-			}
-		}
-		_, err := dec.Token()
-		return obj, err
-	case json.Delim('['):
-		var arr []any
-		for dec.More() {
-			x, err := decodeValue(dec, fmt.Sprintf("%s[%d]", path, len(arr)))
+			d.path = append(d.path, step{key: k, index: -1})
+			v, err := d.value()
+			d.path = d.path[:len(d.path)-1]
 			if err != nil {
 				return nil, err
 			}
-			arr = append(arr, x)
+			obj[k] = v
 		}
-		_, err := dec.Token()
-		return arr, err
+		_, err := d.dec.Token()
+		return obj, err
 	}
-	return tok, nil
+	var arr []any
+	for d.dec.More() {
+		d.path = append(d.path, step{index: len(arr)})
+		x, err := d.value()
+		d.path = d.path[:len(d.path)-1]
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, x)
+	}
+	_, err = d.dec.Token()
+	return arr, err
 }
+
+// isJSONObject reports whether b, without surrounding space, is a JSON object.
+func isJSONObject(b []byte) bool { return bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) }

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Builds the prebuilt plugin archives, their checksums and the SDK packages
+# into dist/, and publishes a GitHub release of them.
+#
+#   scripts/release.sh --snapshot           all six targets, version <provider/VERSION>-snapshot-<commit>
+#   scripts/release.sh --host               this machine's target only (what CI builds)
+#   scripts/release.sh --release            all six targets at the tag's version: HEAD must be tagged
+#                                           v<provider/VERSION>
+#   scripts/release.sh --set-version X.Y.Z  writes provider/VERSION and the golden schema's version, for the
+#                                           release commit; nothing is built
+# Options:
+#   --version V   build as version V instead (not with --release)
+#   --sdk         also build the SDK packages into dist/sdk: an npm tarball and a Python wheel
+#   --publish     create the GitHub release vV of $GITHUB_REPOSITORY and upload everything in dist/
+#                 (needs --release and $GITHUB_TOKEN)
+#   --dry-run     with --publish: print each request instead of sending it; works with any build
+#
+# An archive is pulumi-resource-circleci-oidc-v<V>-<os>-<arch>.tar.gz, the name
+# Pulumi asks a pluginDownloadURL for (sdk/go/common/workspace/plugins.go). It
+# holds the binary (.exe on Windows), README.md and LICENSE at its root, and
+# no PulumiPlugin.yaml: with one, `pulumi plugin install` would run the Go
+# language host to build the plugin (pkg/workspace/plugin.go,
+# installDependenciesForPluginSpec). The binaries are static (CGO_ENABLED=0),
+# -trimpath, stripped (-s -w), with the version set by -X.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+NAME=circleci-oidc
+PLUGIN=pulumi-resource-$NAME
+MODULE=github.com/circleci-oidc/pulumi-circleci-oidc
+SCHEMA=provider/cmd/$PLUGIN/schema.json
+TARGETS=(linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64 windows-arm64)
+: "${GITHUB_REPOSITORY:=circleci-oidc/pulumi-circleci-oidc}"
+: "${GITHUB_API:=https://api.github.com}"
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+die() { echo "release: $*" >&2; exit 1; }
+semver_re='^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$'
+
+mode="" version="" sdk=false publish=false dry_run=false set_version=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --snapshot|--host|--release) [ -z "$mode" ] || usage; mode=${1#--} ;;
+    --set-version) [ $# -ge 2 ] || usage; set_version=$2; shift ;;
+    --version) [ $# -ge 2 ] || usage; version=${2#v}; shift ;;
+    --sdk) sdk=true ;;
+    --publish) publish=true ;;
+    --dry-run) dry_run=true ;;
+    -h|--help) usage ;;
+    *) echo "release: unknown argument $1" >&2; usage ;;
+  esac
+  shift
+done
+
+if [ -n "$set_version" ]; then
+  set_version=${set_version#v}
+  [[ $set_version =~ $semver_re ]] || die "--set-version $set_version is not a semver such as 1.2.3"
+  echo "$set_version" > provider/VERSION
+  # The copies of the version, which TestSchemaMatchesGolden, TestExamplesNameTheRelease and
+  # TestGoSDKIsGenerated keep equal to provider/VERSION.
+  sed -i "0,/^  \"version\": \".*\",\$/s//  \"version\": \"$set_version\",/" "$SCHEMA"
+  sed -i "s/^      version: .*/      version: $set_version/" examples/yaml/Pulumi.yaml
+  sed -i "s/\"@circleci-oidc\/pulumi-circleci-oidc\": \"[^\"]*\"/\"@circleci-oidc\/pulumi-circleci-oidc\": \"$set_version\"/" \
+    examples/typescript/package.json
+  sed -i "s/^pulumi-circleci-oidc==.*/pulumi-circleci-oidc==$set_version/" examples/python/requirements.txt
+  sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$set_version/" examples/go/go.mod
+  go run ./tools/cmd/gen-sdk -lang go -out sdk/go
+  echo "provider/VERSION, the golden schema, the examples and sdk/go now say $set_version:"
+  echo "commit them, then tag v$set_version (and sdk/go/circlecioidc/v$set_version for the Go SDK's module)"
+  exit 0
+fi
+[ -n "$mode" ] || usage
+$publish && [ "$mode" != release ] && ! $dry_run && die "--publish needs --release (or --dry-run to see the requests)"
+
+file_version=$(tr -d '[:space:]' < provider/VERSION)
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+case "$mode" in
+  release)
+    [ -z "$version" ] || die "--release takes its version from the tag, not --version"
+    tag=$(git describe --exact-match --tags --match 'v*' HEAD 2>/dev/null) || die "HEAD has no v* tag: tag the release commit first"
+    version=${tag#v}
+    [ "$version" = "$file_version" ] || die "HEAD is tagged $tag but provider/VERSION says $file_version: run scripts/release.sh --set-version $version, commit, and move the tag"
+    [ -z "$(git status --porcelain)" ] || die "the work tree has changes: release only a clean, tagged commit"
+    ;;
+  *) [ -n "$version" ] || version="$file_version-snapshot-$commit" ;;
+esac
+[[ $version =~ $semver_re ]] || die "version $version is not a semver such as 1.2.3"
+if [ "$mode" = host ]; then
+  TARGETS=("$(go env GOOS)-$(go env GOARCH)")
+fi
+
+rm -rf dist && mkdir -p dist
+echo "building $PLUGIN v$version for ${TARGETS[*]}"
+# One timestamp for every file of every archive: the commit's, so that a rebuild gives the same bytes.
+epoch=$(git log -1 --format=%ct 2>/dev/null || date +%s)
+for target in "${TARGETS[@]}"; do
+  os=${target%-*} arch=${target#*-}
+  exe=$PLUGIN; [ "$os" = windows ] && exe=$PLUGIN.exe
+  stage=$(mktemp -d)
+  start=$(date +%s)
+  CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -buildvcs=false \
+    -ldflags "-s -w -X $MODULE/provider.Version=$version" -o "$stage/$exe" "./provider/cmd/$PLUGIN"
+  cp README.md LICENSE "$stage/"
+  archive=dist/$PLUGIN-v$version-$os-$arch.tar.gz
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$stage" -cf - "$exe" README.md LICENSE |
+    gzip -9n > "$archive"
+  rm -rf "$stage"
+  printf '  %-48s %8d bytes  %ds\n' "$(basename "$archive")" "$(stat -c %s "$archive")" "$(( $(date +%s) - start ))"
+done
+
+if $sdk; then
+  echo "building the SDK packages"
+  mkdir -p dist/sdk
+  gen=$(mktemp -d)
+  go build -o "$gen/gen-sdk" ./tools/cmd/gen-sdk
+  # TypeScript: the generated package as npm publish would send it. It ships its sources: its postinstall
+  # script compiles them with the typescript it depends on, in the consumer's node_modules.
+  "$gen/gen-sdk" -lang nodejs -version "$version" -out "$gen/nodejs"
+  cp LICENSE "$gen/nodejs/"
+  (cd "$gen/nodejs" && npm pack --silent --pack-destination "$root/dist/sdk" >/dev/null)
+  # Python: a wheel built by the standard frontend from the generated pyproject.toml, with no network.
+  "$gen/gen-sdk" -lang python -version "$version" -out "$gen/python"
+  cp README.md LICENSE "$gen/python/"
+  py=${RELEASE_PYTHON:-/usr/bin/python3}
+  (cd "$gen/python" && "$py" -m build --wheel --no-isolation --skip-dependency-check --outdir "$root/dist/sdk" >/dev/null)
+  rm -rf "$gen"
+  for f in dist/sdk/*; do printf '  %-48s %8d bytes\n' "sdk/$(basename "$f")" "$(stat -c %s "$f")"; done
+fi
+
+# Checksums of everything a consumer downloads, in sha256sum's own format.
+(cd dist && find . -type f ! -name '*checksums.txt' -printf '%P\n' | sort | xargs sha256sum) > "dist/${PLUGIN#pulumi-resource-}_${version}_checksums.txt"
+printf '{"project_name":"%s","version":"%s","tag":"v%s","commit":"%s"}\n' "$NAME" "$version" "$version" "$commit" > dist/metadata.json
+echo "dist/ holds v$version: $(find dist -type f | wc -l) files"
+
+if $publish; then
+  send() { # METHOD URL [FILE CONTENT-TYPE]: one GitHub API request; prints the answer's body
+    if $dry_run; then
+      echo "dry run: $1 $2${3:+ <- $3 ($(stat -c %s "$3") bytes, $4)}" >&2
+      echo '{"id":0,"upload_url":"'"${GITHUB_API/api./uploads.}"'/repos/'"$GITHUB_REPOSITORY"'/releases/0/assets{?name,label}"}'
+      return
+    fi
+    [ -n "${GITHUB_TOKEN:-}" ] || die "--publish needs GITHUB_TOKEN"
+    local args=(-fsS -X "$1" -H "Authorization: Bearer $GITHUB_TOKEN" -H "Accept: application/vnd.github+json"
+      -H "X-GitHub-Api-Version: 2022-11-28")
+    if [ $# -ge 4 ]; then args+=(-H "Content-Type: $4" --data-binary "@$3"); fi
+    curl "${args[@]}" "$2"
+  }
+  body=$(printf '{"tag_name":"v%s","name":"v%s","draft":false,"prerelease":%s,"generate_release_notes":true}' \
+    "$version" "$version" "$([[ $version == *-* ]] && echo true || echo false)")
+  tmp=$(mktemp); echo "$body" > "$tmp"
+  answer=$(send POST "$GITHUB_API/repos/$GITHUB_REPOSITORY/releases" "$tmp" application/json)
+  rm -f "$tmp"
+  upload=$(echo "$answer" | sed -n 's/.*"upload_url": *"\([^"{]*\).*/\1/p')
+  [ -n "$upload" ] || die "GitHub did not answer with an upload_url: $answer"
+  find dist -type f ! -name metadata.json | sort | while read -r f; do
+    send POST "$upload?name=$(basename "$f" | sed 's/+/%2B/g')" "$f" application/octet-stream >/dev/null
+  done
+  echo "published v$version to $GITHUB_REPOSITORY$($dry_run && echo ' (dry run: nothing was sent)')"
+fi

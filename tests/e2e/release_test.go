@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// release is what scripts/release.sh left in dist/.
+type release struct {
+	Dir     string
+	Version string `json:"version"`
+	Tag     string `json:"tag"`
+}
+
+// requireDist skips the test unless scripts/release.sh has built dist/
+// (scripts/e2e.sh runs it with --host --sdk first).
+func requireDist(t *testing.T) release {
+	t.Helper()
+	dir := filepath.Join(repoRoot(), "dist")
+	b, err := os.ReadFile(filepath.Join(dir, "metadata.json"))
+	if err != nil {
+		t.Skip("dist/ is not built: run scripts/release.sh --host --sdk (scripts/e2e.sh does)")
+	}
+	rel := release{Dir: dir}
+	require.NoError(t, json.Unmarshal(b, &rel))
+	require.NotEmpty(t, rel.Version)
+	return rel
+}
+
+// archive is the file name Pulumi asks a pluginDownloadURL for.
+func (r release) archive(goos, goarch string) string {
+	return pluginName + "-v" + r.Version + "-" + goos + "-" + goarch + ".tar.gz"
+}
+
+// sdkFile is the one SDK package in dist/sdk whose name ends in ext.
+func (r release) sdkFile(t *testing.T, ext string) string {
+	t.Helper()
+	matches, err := filepath.Glob(filepath.Join(r.Dir, "sdk", "*"+ext))
+	require.NoError(t, err)
+	require.Len(t, matches, 1, "dist/sdk holds one %s: build it with scripts/release.sh --sdk", ext)
+	return matches[0]
+}
+
+// targets are the six platforms a release ships.
+var targets = map[string]bool{
+	"linux-amd64": true, "linux-arm64": true, "darwin-amd64": true,
+	"darwin-arm64": true, "windows-amd64": true, "windows-arm64": true,
+}
+
+// Scenario 16: every archive in dist/ has the name Pulumi downloads, holds
+// the binary, README.md and LICENSE at its root and no PulumiPlugin.yaml, and
+// is listed with its sha256 in the checksums file; this machine's binary runs
+// and serves the schema at the version it was given.
+func TestReleaseArchives(t *testing.T) {
+	requireTools(t)
+	rel := requireDist(t)
+	name := regexp.MustCompile(`^` + regexp.QuoteMeta(pluginName) + `-v(.+)-(linux|darwin|windows)-(amd64|arm64)\.tar\.gz$`)
+
+	sums := map[string]string{}
+	checksums, err := filepath.Glob(filepath.Join(rel.Dir, "*_checksums.txt"))
+	require.NoError(t, err)
+	require.Len(t, checksums, 1, "one checksums file")
+	assert.Equal(t, "circleci-oidc_"+rel.Version+"_checksums.txt", filepath.Base(checksums[0]))
+	for _, line := range strings.Split(strings.TrimSpace(mustRead(t, checksums[0])), "\n") {
+		sum, file, ok := strings.Cut(line, "  ")
+		require.True(t, ok, "sha256sum's format: %q", line)
+		sums[file] = sum
+	}
+
+	entries, err := os.ReadDir(rel.Dir)
+	require.NoError(t, err)
+	var found []string
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tar.gz") {
+			continue
+		}
+		m := name.FindStringSubmatch(e.Name())
+		require.NotNil(t, m, "%s is not named pulumi-resource-circleci-oidc-v<version>-<os>-<arch>.tar.gz", e.Name())
+		assert.Equal(t, rel.Version, m[1], e.Name())
+		found = append(found, m[2]+"-"+m[3])
+
+		path := filepath.Join(rel.Dir, e.Name())
+		assert.Equal(t, sha256File(t, path), sums[e.Name()], "%s's checksum", e.Name())
+		exe := pluginName
+		if m[2] == "windows" {
+			exe += ".exe"
+		}
+		files := tarFiles(t, path)
+		assert.Equal(t, []string{"LICENSE", "README.md", exe}, sortedKeys(files), "%s holds these at its root", e.Name())
+		assert.NotZero(t, files[exe]&0o111, "%s: %s is executable", e.Name(), exe)
+	}
+	host := runtime.GOOS + "-" + runtime.GOARCH
+	require.Contains(t, found, host, "dist/ has this machine's archive")
+	for _, f := range found {
+		assert.True(t, targets[f], "%s is a release target", f)
+	}
+	t.Logf("checked %d archives (%s); scripts/release.sh --snapshot builds all %d", len(found), strings.Join(found, ", "), len(targets))
+	for f := range sums {
+		assert.FileExists(t, filepath.Join(rel.Dir, f), "the checksums file lists only what dist/ holds")
+	}
+
+	// This machine's binary runs and says the version it was built with.
+	w := newWorld(t)
+	dir := filepath.Join(w.dir, "unpacked")
+	untar(t, filepath.Join(rel.Dir, rel.archive(runtime.GOOS, runtime.GOARCH)), dir)
+	s := w.getSchema(t, filepath.Join(dir, pluginName))
+	assert.Equal(t, rel.Version, s["version"])
+	assert.Equal(t, "github://api.github.com/circleci-oidc", s["pluginDownloadURL"])
+}
+
+func sha256File(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	require.NoError(t, err)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// walkTar calls fn for each entry of a .tar.gz archive, with its content.
+func walkTar(t *testing.T, path string, fn func(h *tar.Header, r io.Reader)) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	require.NoError(t, err)
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		require.NoError(t, err)
+		fn(h, tr)
+	}
+}
+
+// tarFiles lists a .tar.gz archive's entries with their modes.
+func tarFiles(t *testing.T, path string) map[string]int64 {
+	t.Helper()
+	files := map[string]int64{}
+	walkTar(t, path, func(h *tar.Header, _ io.Reader) { files[h.Name] = h.Mode })
+	return files
+}
+
+// untar unpacks a .tar.gz archive of plain files into dir.
+func untar(t *testing.T, path, dir string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	walkTar(t, path, func(h *tar.Header, r io.Reader) {
+		out, err := os.OpenFile(filepath.Join(dir, filepath.Base(h.Name)), os.O_CREATE|os.O_WRONLY, os.FileMode(h.Mode))
+		require.NoError(t, err)
+		_, err = io.Copy(out, r)
+		require.NoError(t, err)
+		require.NoError(t, out.Close())
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
