@@ -66,7 +66,7 @@ func TestPublishAndDoctorAgainstTheStack(t *testing.T) {
 	require.NotEmpty(t, id, out.String())
 	vars := fake.Vars(id)
 	for name := range vars {
-		if strings.HasPrefix(name, publish.MarkerPrefix) { // publish's ownership markers
+		if strings.HasPrefix(name, publish.MarkerPrefix) || strings.HasPrefix(name, publish.RestrictionMarkerPrefix) { // publish's markers
 			delete(vars, name)
 		}
 	}
