@@ -89,6 +89,17 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 			adopted = !owned && probe.ProviderArn != "" && outputString(ctx, s, "providerArn") == probe.ProviderArn
 		}
 	} else {
+		if e.Mode == ModeDrift { // drift creates nothing, not even a stack
+			ws, err := e.workspace(ctx, dir)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if exists, err := hasStack(ctx, ws, job.Stack); err != nil {
+				return Outcome{}, err
+			} else if !exists {
+				return Outcome{Result: ResultDrift, Note: "no stack yet: run fleet up"}, nil
+			}
+		}
 		st, err = auto.UpsertStackInlineSource(ctx, job.Stack, stack.Project, stack.Run,
 			auto.WorkDir(dir), auto.EnvVars(e.Env))
 		if err != nil {

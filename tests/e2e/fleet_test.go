@@ -205,7 +205,15 @@ func TestFleetDriftLockAndOrphan(t *testing.T) {
 	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
 	api, web, eu := o.ids["prod-api"], o.ids["prod-web"], o.ids["prod-eu"]
 
-	code, r, stderr := fleetReport(t, ctx, dir, "up", "--ou", "/prod", "--concurrency", "2")
+	// Before any up, every account drifts: it has no stack, and drift makes none.
+	code, r, stderr := fleetReport(t, ctx, dir, "drift", "--ou", "/prod")
+	require.Equal(t, fleet.ExitDrift, code, describe(r, stderr))
+	assert.Equal(t, "no stack yet: run fleet up", rowsByAccount(r)[api].Note)
+	code, r, stderr = fleetReport(t, ctx, dir, "ls", "--ou", "/prod")
+	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
+	assert.Equal(t, "no stack yet", rowsByAccount(r)[api].Note)
+
+	code, r, stderr = fleetReport(t, ctx, dir, "up", "--ou", "/prod", "--concurrency", "2")
 	require.Equal(t, fleet.ExitOK, code, describe(r, stderr))
 	require.Len(t, r.Rows, 3, "the three accounts under /prod, /prod/eu included")
 
