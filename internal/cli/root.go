@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/fleet"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
 )
 
@@ -95,7 +96,9 @@ func Execute(ctx context.Context, args []string, env Env) int {
 		Long: "circleci-oidc works with stacks of the circleci-oidc Pulumi program.\n\n" +
 			"  publish  writes a stack's role ARN and region into a CircleCI context\n" +
 			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token\n" +
-			"  audit    finds weak CircleCI OIDC trust in an AWS account, read-only" + exitCodesHelp,
+			"  audit    finds weak CircleCI OIDC trust in an AWS account, read-only\n" +
+			"  fleet    deploys the stack to every account of an AWS Organization (its own exit codes: fleet --help)" +
+			exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -104,11 +107,20 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{Err: err} })
-	root.AddCommand(newPublishCommand(env), newDoctorCommand(env), newAuditCommand(env))
+	root.AddCommand(newPublishCommand(env), newDoctorCommand(env), newAuditCommand(env), newFleetCommand(env))
 
 	err := root.ExecuteContext(ctx)
 	var usageErr UsageError
+	var fleetErr fleetExit
 	switch {
+	case errors.As(err, &fleetErr):
+		switch {
+		case fleetErr.code == fleet.ExitUsage:
+			fmt.Fprintf(env.Stderr, "circleci-oidc: %v\nRun 'circleci-oidc fleet --help' for usage.\n", err)
+		case fleetErr.err != nil:
+			fmt.Fprintf(env.Stderr, "circleci-oidc: %v\n", err)
+		}
+		return fleetErr.code
 	case err == nil:
 		return ExitOK
 	case errors.Is(err, errRefused):

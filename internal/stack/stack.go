@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -159,3 +161,16 @@ func (r *reader) dict(key string) pulumi.StringMapInput {
 const Project = "circleci-oidc"
 
 func configKey(key string) string { return Project + ":" + key }
+
+// Keys returns the configuration keys the program reads, without the
+// project's prefix, sorted. They are the component's input names, which
+// TestPulumiYAMLDeclaresEveryInput keeps equal to Pulumi.yaml's.
+func Keys() []string {
+	typ := reflect.TypeFor[component.CircleCIOIDCArgs]()
+	keys := make([]string, 0, typ.NumField())
+	for i := range typ.NumField() {
+		keys = append(keys, strings.Split(typ.Field(i).Tag.Get("pulumi"), ",")[0])
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -164,6 +164,7 @@ func TestPulumiYAMLDeclaresEveryInput(t *testing.T) {
 	slices.Sort(declared)
 	slices.Sort(inputs)
 	assert.Equal(t, inputs, declared)
+	assert.Equal(t, declared, Keys(), "fleet.yaml is checked against Keys")
 }
 
 // TestEveryKeyReachesTheArgs sets every declared key and checks that every

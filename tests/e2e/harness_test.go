@@ -21,7 +21,6 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
@@ -133,6 +132,7 @@ func serve(t *testing.T, srv pulumirpc.ResourceProviderServer) int {
 // world is one test's AWS emulator, stand-ins and engine environment.
 type world struct {
 	iam      *iam.Client
+	awsSrv   *awsStandin
 	aws, tls *callCounter
 	tlsSrv   *tlsStandin
 	chain    *issuerChain
@@ -177,7 +177,8 @@ func newWorld(t *testing.T, opts ...worldOption) *world {
 	roots := x509CertPool(w.chain)
 	w.tlsSrv = &tlsStandin{addr: https.Listener.Addr().String(), roots: roots, calls: w.tls}
 
-	awsPort := serve(t, &awsStandin{iam: w.iam, sts: sts.NewFromConfig(cfg), calls: w.aws, quotas: w.quotas})
+	w.awsSrv = &awsStandin{cfg: cfg, calls: w.aws, quotas: w.quotas}
+	awsPort := serve(t, w.awsSrv)
 	tlsPort := serve(t, w.tlsSrv)
 	w.env = map[string]string{
 		"PULUMI_BACKEND_URL":                          "file://" + filepath.Join(w.dir, "backend"),

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"os"
@@ -24,6 +25,9 @@ const (
 	devOrg     = "11111111-1111-4111-8111-111111111111"
 	devProject = "22222222-2222-4222-8222-222222222222"
 	devRole    = "circleci-deploy-dev"
+	// motoDefaultAccount is the account moto answers for when no other is
+	// chosen (moto docs, "Multi-Account support").
+	motoDefaultAccount = "123456789012"
 )
 
 // devStack makes a stack of the stack program, run inline, in a folder with
@@ -35,6 +39,9 @@ func (w *world) devStack(t *testing.T, name string) auto.Stack {
 	for src, dst := range map[string]string{"Pulumi.yaml": "Pulumi.yaml", "Pulumi.dev.yaml": "Pulumi." + name + ".yaml"} {
 		b, err := os.ReadFile(filepath.Join(repoRoot(), src))
 		require.NoError(t, err)
+		// Pulumi.dev.yaml's placeholder account becomes moto's default one,
+		// which the aws stand-in checks aws:allowedAccountIds against.
+		b = bytes.ReplaceAll(b, []byte(`"111111111111"`), []byte(`"`+motoDefaultAccount+`"`))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, dst), b, 0o644))
 	}
 	st, err := auto.UpsertStackInlineSource(t.Context(), name, stack.Project, stack.Run,

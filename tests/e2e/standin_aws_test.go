@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/pulumi/pulumi/pkg/v3/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -36,10 +36,14 @@ const (
 // or property is known to it.
 type awsStandin struct {
 	pulumirpc.UnimplementedResourceProviderServer
-	iam    *iam.Client
-	sts    *sts.Client
+	// cfg is the ambient AWS configuration: moto's endpoint and the
+	// management account's credentials.
+	cfg    aws.Config
 	calls  *callCounter
 	quotas iamQuotas
+	// sessions holds each engine connection's configured clients; see conn.
+	sessions sync.Map
+	faults   faults
 }
 
 var unmarshal = plugin.MarshalOptions{KeepUnknowns: true, SkipNulls: true, KeepSecrets: false}
@@ -113,11 +117,6 @@ func suffix(n int) string {
 
 func (p *awsStandin) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
 	return &pulumirpc.PluginInfo{Version: "6.83.4"}, nil
-}
-
-func (p *awsStandin) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
-	p.calls.add("Configure")
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
 // Check auto-names a role as pulumi-aws does, keeping the name it had.
@@ -206,10 +205,14 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 		props, err := marshal(out)
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
+	c := p.conn(ctx)
+	if err := p.faults.next(c.account, "Create"+typ[strings.LastIndex(typ, ":")+1:]); err != nil {
+		return nil, err
+	}
 	var id string
 	switch typ {
 	case typeProvider:
-		r, err := p.iam.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
+		r, err := c.iam.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
 			Url: aws.String(str(in, "url")), ClientIDList: strs(in, "clientIdLists"),
 			ThumbprintList: strs(in, "thumbprintLists"), Tags: tags(in),
 		})
@@ -233,7 +236,7 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 		if b := str(in, "permissionsBoundary"); b != "" {
 			input.PermissionsBoundary = aws.String(b)
 		}
-		r, err := p.iam.CreateRole(ctx, input)
+		r, err := c.iam.CreateRole(ctx, input)
 		if err != nil {
 			return nil, err
 		}
@@ -241,17 +244,17 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 		out["arn"] = resource.NewProperty(aws.ToString(r.Role.Arn))
 		out["uniqueId"] = resource.NewProperty(aws.ToString(r.Role.RoleId))
 	case typeAttachment:
-		if err := p.quotas.checkAttach(ctx, p.iam, str(in, "role")); err != nil {
+		if err := p.quotas.checkAttach(ctx, c.iam, str(in, "role")); err != nil {
 			return nil, fmt.Errorf("attaching policy %s to IAM Role (%s): %w", str(in, "policyArn"), str(in, "role"), err)
 		}
-		if _, err := p.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{
+		if _, err := c.iam.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{
 			RoleName: aws.String(str(in, "role")), PolicyArn: aws.String(str(in, "policyArn")),
 		}); err != nil {
 			return nil, err
 		}
 		id = str(in, "role") + "-" + suffix(12)
 	case typeRolePolicy:
-		if err := p.putRolePolicy(ctx, in); err != nil {
+		if err := p.putRolePolicy(ctx, c.iam, in); err != nil {
 			return nil, err
 		}
 		id = str(in, "role") + ":" + str(in, "name")
@@ -262,11 +265,11 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, err
 }
 
-func (p *awsStandin) putRolePolicy(ctx context.Context, in resource.PropertyMap) error {
-	if err := p.quotas.checkInline(ctx, p.iam, str(in, "role"), str(in, "name"), str(in, "policy")); err != nil {
+func (p *awsStandin) putRolePolicy(ctx context.Context, c *iam.Client, in resource.PropertyMap) error {
+	if err := p.quotas.checkInline(ctx, c, str(in, "role"), str(in, "name"), str(in, "policy")); err != nil {
 		return fmt.Errorf("putting IAM Role (%s) policy (%s): %w", str(in, "role"), str(in, "name"), err)
 	}
-	_, err := p.iam.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+	_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
 		RoleName: aws.String(str(in, "role")), PolicyName: aws.String(str(in, "name")),
 		PolicyDocument: aws.String(str(in, "policy")),
 	})
@@ -290,11 +293,12 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 		}
 	}
 	if !req.GetPreview() {
+		c := p.conn(ctx)
 		changed := func(k string) bool { return !olds[resource.PropertyKey(k)].DeepEquals(news[resource.PropertyKey(k)]) }
 		switch typeOf(req.GetUrn()) {
 		case typeProvider:
 			if changed("thumbprintLists") {
-				_, err = p.iam.UpdateOpenIDConnectProviderThumbprint(ctx, &iam.UpdateOpenIDConnectProviderThumbprintInput{
+				_, err = c.iam.UpdateOpenIDConnectProviderThumbprint(ctx, &iam.UpdateOpenIDConnectProviderThumbprintInput{
 					OpenIDConnectProviderArn: aws.String(req.GetId()), ThumbprintList: strs(news, "thumbprintLists"),
 				})
 			}
@@ -304,19 +308,19 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 				err = p.quotas.checkRole(req.GetId(), str(news, "assumeRolePolicy"))
 			}
 			if err == nil && changed("assumeRolePolicy") {
-				_, err = p.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+				_, err = c.iam.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 					RoleName: role, PolicyDocument: aws.String(str(news, "assumeRolePolicy")),
 				})
 			}
 			if err == nil && (changed("description") || changed("maxSessionDuration")) {
-				_, err = p.iam.UpdateRole(ctx, &iam.UpdateRoleInput{
+				_, err = c.iam.UpdateRole(ctx, &iam.UpdateRoleInput{
 					RoleName: role, Description: aws.String(str(news, "description")),
 					MaxSessionDuration: aws.Int32(int32(news["maxSessionDuration"].NumberValue())),
 				})
 			}
 		case typeRolePolicy:
 			if changed("policy") {
-				err = p.putRolePolicy(ctx, news)
+				err = p.putRolePolicy(ctx, c.iam, news)
 			}
 		}
 		if err != nil {
@@ -333,17 +337,18 @@ func (p *awsStandin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (
 	if err != nil {
 		return nil, err
 	}
+	c := p.conn(ctx)
 	switch typeOf(req.GetUrn()) {
 	case typeProvider:
-		_, err = p.iam.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{
+		_, err = c.iam.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{
 			OpenIDConnectProviderArn: aws.String(req.GetId())})
 	case typeRole:
-		_, err = p.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(req.GetId())})
+		_, err = c.iam.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(req.GetId())})
 	case typeAttachment:
-		_, err = p.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{
+		_, err = c.iam.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{
 			RoleName: aws.String(str(state, "role")), PolicyArn: aws.String(str(state, "policyArn"))})
 	case typeRolePolicy:
-		_, err = p.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{
+		_, err = c.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{
 			RoleName: aws.String(str(state, "role")), PolicyName: aws.String(str(state, "name"))})
 	}
 	var missing *iamtypes.NoSuchEntityException
@@ -351,28 +356,6 @@ func (p *awsStandin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (
 		err = nil // already gone
 	}
 	return &emptypb.Empty{}, err
-}
-
-// Read refreshes a resource: it reports a deleted one with an empty ID and
-// otherwise returns the state it was given.
-func (p *awsStandin) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	p.calls.add("Read")
-	var err error
-	switch typeOf(req.GetUrn()) {
-	case typeProvider:
-		_, err = p.iam.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{
-			OpenIDConnectProviderArn: aws.String(req.GetId())})
-	case typeRole:
-		_, err = p.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(req.GetId())})
-	}
-	var missing *iamtypes.NoSuchEntityException
-	if errors.As(err, &missing) {
-		return &pulumirpc.ReadResponse{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
 // policyDocument decodes the URL-encoded documents IAM returns.

@@ -134,7 +134,7 @@ func (p *awsStandin) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (
 		return nil, err
 	}
 	arn := str(args, "arn")
-	got, err := p.iam.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
+	got, err := p.conn(ctx).iam.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(arn)})
 	if err != nil {
 		return nil, fmt.Errorf("reading IAM OIDC Provider (%s): %w", arn, err)
 	}
@@ -158,7 +158,7 @@ func (p *awsStandin) Invoke(ctx context.Context, req *pulumirpc.InvokeRequest) (
 
 // callerIdentity answers aws.getCallerIdentity from moto's STS.
 func (p *awsStandin) callerIdentity(ctx context.Context) (*pulumirpc.InvokeResponse, error) {
-	id, err := p.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := p.conn(ctx).sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, err
 	}

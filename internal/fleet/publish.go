@@ -1,0 +1,102 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/template"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/publish"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stackout"
+)
+
+// ModePublish writes each account's outputs into its own CircleCI context.
+const ModePublish Mode = "publish"
+
+// ContextName is what a --context template may name: {{.ID}}, {{.Name}},
+// {{.OU}} and {{.Stack}}.
+type ContextName struct{ ID, Name, OU, Stack string }
+
+// ParseContextTemplate reads --context, such as aws-{{.Name}}, and checks it
+// against a sample account.
+func ParseContextTemplate(text string) (*template.Template, error) {
+	if text == "" {
+		return nil, fmt.Errorf("--context is required: a template of each account's context name, such as 'aws-{{.Name}}'")
+	}
+	t, err := template.New("context").Option("missingkey=error").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("--context %q: %w", text, err)
+	}
+	if _, err := render(t, ContextName{ID: "123456789012", Name: "prod", OU: "/prod", Stack: StackName("123456789012")}); err != nil {
+		return nil, fmt.Errorf("--context %q: %w; use {{.ID}}, {{.Name}}, {{.OU}} or {{.Stack}}", text, err)
+	}
+	if !strings.Contains(text, "{{") {
+		return nil, fmt.Errorf("--context %q names one context for every account; put {{.Name}} or {{.ID}} in it", text)
+	}
+	return t, nil
+}
+
+func render(t *template.Template, n ContextName) (string, error) {
+	var b strings.Builder
+	if err := t.Execute(&b, n); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Publisher is the Worker of fleet publish: it reads each account's stack
+// from the backend and publishes its role ARN and region to the context the
+// template names, as circleci-oidc publish does for one stack.
+type Publisher struct {
+	Engine  *Engine
+	Context *template.Template
+	Options publish.Options
+	API     publish.API
+	DryRun  bool
+}
+
+// Do implements Worker.
+func (p *Publisher) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error) {
+	name := job.Account.Name
+	if name == "" {
+		name = job.Account.ID
+	}
+	contextName, err := render(p.Context, ContextName{ID: job.Account.ID, Name: name, OU: job.Account.OU, Stack: job.Stack})
+	if err != nil {
+		return Outcome{}, &ClassError{ClassProgram, err}
+	}
+	dir, err := p.Engine.accountDir(job)
+	if err != nil {
+		return Outcome{}, err
+	}
+	ws, err := p.Engine.workspace(ctx, dir)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if ok, err := hasStack(ctx, ws, job.Stack); err != nil {
+		return Outcome{}, err
+	} else if !ok {
+		return Outcome{}, &ClassError{ClassOther, fmt.Errorf("account %s has no stack %s yet: run fleet up first",
+			job.Account.ID, job.Stack)}
+	}
+	s, err := stackout.FromWorkspace(ctx, ws, job.Stack)
+	if err != nil {
+		return Outcome{}, err
+	}
+	o := p.Options
+	o.Context = contextName
+	plan, err := publish.NewPlan(s, o)
+	if err != nil {
+		return Outcome{}, &ClassError{ClassProgram, err}
+	}
+	out := Outcome{Result: ResultOK, Note: "context " + contextName}
+	if v, ok := s.Outputs["roleArn"].Value.(string); ok {
+		out.RoleArn = v
+	}
+	if p.DryRun {
+		out.Note += " (dry run)"
+		return out, publish.DryRun(ctx, p.API, plan, log)
+	}
+	return out, publish.Apply(ctx, p.API, plan, log)
+}
