@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -45,11 +46,12 @@ func TestYAMLExampleUsesTheSchema(t *testing.T) {
 	assert.Equal(t, "${circleci.roleArn}", prog.Outputs["roleArn"])
 }
 
-// TestExamplesNameTheRelease keeps every example on the release this commit
-// builds (provider/VERSION, which the test binary reports) and on the
-// prebuilt plugin's download URL, so that each installs without Go.
+// TestExamplesNameTheRelease keeps every example on a published release and
+// on the prebuilt plugin's download URL, so that each installs without Go:
+// on a release commit, the release provider/VERSION names (the test binary
+// reports it); on a development version such as 1.2.4-dev, an earlier release.
 func TestExamplesNameTheRelease(t *testing.T) {
-	version := provider.PluginVersion()
+	current := semver.MustParse(provider.PluginVersion())
 	read := func(path string) string {
 		b, err := os.ReadFile("../examples/" + path)
 		require.NoError(t, err)
@@ -68,21 +70,30 @@ func TestExamplesNameTheRelease(t *testing.T) {
 	}
 	require.NoError(t, yaml.Unmarshal([]byte(read("yaml/Pulumi.yaml")), &prog))
 	opts := prog.Resources["circleci"].Options
-	assert.Equal(t, version, opts.Version, "examples/yaml: options.version")
+	release, err := semver.Parse(opts.Version)
+	require.NoError(t, err, "examples/yaml: options.version")
+	assert.Empty(t, release.Pre, "examples/yaml: options.version %s is a release, not a pre-release", release)
+	if len(current.Pre) == 0 {
+		assert.Equal(t, current, release, "examples/yaml: a release commit's examples name its release")
+	} else {
+		assert.True(t, release.LT(current), "examples/yaml: %s comes before the development version %s", release, current)
+	}
 	assert.Equal(t, provider.PluginDownloadURL, opts.PluginDownloadURL, "examples/yaml: options.pluginDownloadURL")
 	// pulumi-language-yaml v1.25.0 refuses pluginDownloadURL in a packages entry.
 	assert.Empty(t, prog.Packages, "examples/yaml: the plugin is named by the resource's options, not a packages entry")
 
-	// TypeScript and Python install the SDK package, which names the plugin's server itself.
+	// TypeScript and Python install the release's SDK package, which names the plugin's server itself.
+	assets := provider.Repository + "/releases/download/v" + release.String() + "/"
 	var pkg struct {
 		Dependencies map[string]string `json:"dependencies"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(read("typescript/package.json")), &pkg))
-	assert.Equal(t, version, pkg.Dependencies["@circleci-oidc/pulumi-circleci-oidc"], "examples/typescript/package.json")
-	assert.Contains(t, strings.Split(read("python/requirements.txt"), "\n"), "pulumi-circleci-oidc=="+version,
-		"examples/python/requirements.txt")
+	assert.Equal(t, assets+"circleci-oidc-pulumi-circleci-oidc-"+release.String()+".tgz",
+		pkg.Dependencies["@circleci-oidc/pulumi-circleci-oidc"], "examples/typescript/package.json")
+	assert.Contains(t, strings.Split(read("python/requirements.txt"), "\n"),
+		"pulumi-circleci-oidc @ "+assets+"pulumi_circleci_oidc-"+release.String()+"-py3-none-any.whl", "examples/python/requirements.txt")
 	// Go builds against the SDK's own module.
-	assert.Contains(t, read("go/go.mod"), "github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc v"+version,
+	assert.Contains(t, read("go/go.mod"), "github.com/circleci-oidc/pulumi-circleci-oidc/sdk/go/circlecioidc v"+release.String(),
 		"examples/go/go.mod")
 	for _, lang := range []string{"typescript", "python", "go"} {
 		assert.NotContains(t, read(lang+"/Pulumi.yaml"), "packages:",

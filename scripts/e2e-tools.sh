@@ -4,7 +4,8 @@
 #   - the Pulumi CLI, pinned by tools/pulumi/go.mod (about 9 minutes cold on 2 cores);
 #   - pulumi-language-yaml, pinned below (about 2 minutes cold);
 # and, from Debian, what scripts/release.sh builds the Python wheel with and the
-# suite installs it with: python3-build (the PEP 517 frontend) and python3-venv.
+# suite installs it with: python3-build (the PEP 517 frontend), python3-setuptools and python3-wheel (the
+# backend the generated pyproject.toml names; python3-build does not depend on them) and python3-venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,10 +33,10 @@ if [ ! -x "$BIN/pulumi-language-yaml" ] || [ "$(cat "$BIN/.yaml.pin" 2>/dev/null
   echo "built pulumi-language-yaml in $(( $(date +%s) - start ))s"
 fi
 
-if ! /usr/bin/python3 -m build --version >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import ensurepip' 2>/dev/null; then
-  echo "installing python3-build and python3-venv from Debian"
+if ! /usr/bin/python3 -m build --version >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import ensurepip, setuptools, wheel' 2>/dev/null; then
+  echo "installing python3-build, python3-setuptools, python3-wheel and python3-venv from Debian"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq python3-build python3-venv >/dev/null
+  apt-get update -qq && apt-get install -y -qq python3-build python3-setuptools python3-wheel python3-venv >/dev/null
 fi
 
 "$BIN/pulumi" version

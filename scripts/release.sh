@@ -36,7 +36,10 @@ TARGETS=(linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64 windows
 
 usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "release: $*" >&2; exit 1; }
-semver_re='^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$'
+# SemVer 2.0 (semver.org's own pattern) without build metadata: Go drops "+..." from module versions, GitHub
+# renames assets with "+", and the CircleCI tag filter would not match.
+ident='(0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)'
+semver_re="^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-$ident(\.$ident)*)?\$"
 
 mode="" version="" sdk=false publish=false dry_run=false set_version=""
 while [ $# -gt 0 ]; do
@@ -55,19 +58,28 @@ done
 
 if [ -n "$set_version" ]; then
   set_version=${set_version#v}
-  [[ $set_version =~ $semver_re ]] || die "--set-version $set_version is not a semver such as 1.2.3"
+  [[ $set_version =~ $semver_re ]] || die "--set-version $set_version is not a semver such as 1.2.3 or 1.2.4-dev (no +build)"
+  # Every copy of the version, each kept equal by a test: TestSchemaMatchesGolden, TestGoSDKIsGenerated and,
+  # for a release (no pre-release part), TestExamplesNameTheRelease. A development version such as
+  # 1.2.4-dev, written after a release is tagged, leaves the examples on the last release.
   echo "$set_version" > provider/VERSION
-  # The copies of the version, which TestSchemaMatchesGolden, TestExamplesNameTheRelease and
-  # TestGoSDKIsGenerated keep equal to provider/VERSION.
   sed -i "0,/^  \"version\": \".*\",\$/s//  \"version\": \"$set_version\",/" "$SCHEMA"
-  sed -i "s/^      version: .*/      version: $set_version/" examples/yaml/Pulumi.yaml
-  sed -i "s/\"@circleci-oidc\/pulumi-circleci-oidc\": \"[^\"]*\"/\"@circleci-oidc\/pulumi-circleci-oidc\": \"$set_version\"/" \
-    examples/typescript/package.json
-  sed -i "s/^pulumi-circleci-oidc==.*/pulumi-circleci-oidc==$set_version/" examples/python/requirements.txt
-  sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$set_version/" examples/go/go.mod
+  if [[ $set_version != *-* ]]; then
+    v=$set_version
+    sed -i "s/^      version: .*/      version: $v/" examples/yaml/Pulumi.yaml
+    sed -i -E "s#releases/download/v[^/]+/circleci-oidc-pulumi-circleci-oidc-[^\"]+\.tgz#releases/download/v$v/circleci-oidc-pulumi-circleci-oidc-$v.tgz#" \
+      examples/typescript/package.json
+    sed -i -E "s#releases/download/v[^/]+/pulumi_circleci_oidc-[^ ]+\.whl#releases/download/v$v/pulumi_circleci_oidc-$v-py3-none-any.whl#" \
+      examples/python/requirements.txt
+    sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$v/" examples/go/go.mod
+  fi
   go run ./tools/cmd/gen-sdk -lang go -out sdk/go
-  echo "provider/VERSION, the golden schema, the examples and sdk/go now say $set_version:"
-  echo "commit them, then tag v$set_version (and sdk/go/circlecioidc/v$set_version for the Go SDK's module)"
+  if [[ $set_version == *-* ]]; then
+    echo "provider/VERSION, the golden schema and sdk/go now say $set_version; the examples stay on the last release"
+  else
+    echo "provider/VERSION, the golden schema, the examples and sdk/go now say $set_version:"
+    echo "commit them, then tag v$set_version (and sdk/go/circlecioidc/v$set_version for the Go SDK's module)"
+  fi
   exit 0
 fi
 [ -n "$mode" ] || usage
@@ -123,13 +135,15 @@ if $sdk; then
   "$gen/gen-sdk" -lang python -version "$version" -out "$gen/python"
   cp README.md LICENSE "$gen/python/"
   py=${RELEASE_PYTHON:-/usr/bin/python3}
-  (cd "$gen/python" && "$py" -m build --wheel --no-isolation --skip-dependency-check --outdir "$root/dist/sdk" >/dev/null)
+  (cd "$gen/python" && SOURCE_DATE_EPOCH=$epoch "$py" -m build --wheel --no-isolation --skip-dependency-check --outdir "$root/dist/sdk" >/dev/null)
   rm -rf "$gen"
   for f in dist/sdk/*; do printf '  %-48s %8d bytes\n' "sdk/$(basename "$f")" "$(stat -c %s "$f")"; done
 fi
 
 # Checksums of everything a consumer downloads, in sha256sum's own format.
-(cd dist && find . -type f ! -name '*checksums.txt' -printf '%P\n' | sort | xargs sha256sum) > "dist/${PLUGIN#pulumi-resource-}_${version}_checksums.txt"
+# Release assets are flat, so the names are basenames: sha256sum -c works on a folder of downloads.
+(cd dist && find . -type f ! -name '*checksums.txt' ! -name metadata.json -printf '%P\n' | LC_ALL=C sort |
+  while read -r f; do sha256sum "$f" | sed "s#  .*/#  #"; done) > "dist/${PLUGIN#pulumi-resource-}_${version}_checksums.txt"
 printf '{"project_name":"%s","version":"%s","tag":"v%s","commit":"%s"}\n' "$NAME" "$version" "$version" "$commit" > dist/metadata.json
 echo "dist/ holds v$version: $(find dist -type f | wc -l) files"
 

@@ -66,7 +66,7 @@ func TestReleaseWorkflowRunsWhatCIRuns(t *testing.T) {
 		case strings.HasPrefix(c, "go test"), strings.Contains(c, "apt-get install"):
 			// go test ./... in CI runs these tests; e2e-tools.sh installs the same packages.
 			if strings.Contains(c, "apt-get") {
-				assert.Contains(t, mustReadTools(t), "python3-build python3-venv")
+				assert.Contains(t, mustReadTools(t), "python3-build python3-setuptools python3-wheel python3-venv")
 			}
 		default:
 			t.Errorf("the release workflow runs %q, which CI never runs", c)

@@ -99,6 +99,16 @@ func TestPluginVersionFollowsTheTag(t *testing.T) {
 	assert.Equal(t, "1.2.3", w.getSchema(t, bin)["version"])
 	run(t, clone, nil, "go", "test", "-race", "-count=1", "-run", "TestVersionFileMatchesTheTag|TestSchemaMatchesGolden|TestExamplesNameTheRelease", "./provider")
 
+	// After the release, the development version: a later commit's build is
+	// a pre-release after the tag, never the release itself.
+	run(t, clone, nil, "bash", "scripts/release.sh", "--set-version", "1.2.4-dev")
+	git("commit", "-q", "-am", "start 1.2.4")
+	bin, _ = buildPlugin(t, clone, filepath.Join(w.dir, "after"))
+	after, err := semver.Parse(w.getSchema(t, bin)["version"].(string))
+	require.NoError(t, err)
+	assert.NotEmpty(t, after.Pre, "a build after the release is a pre-release: %s", after)
+	assert.True(t, after.GT(semver.MustParse("1.2.3")), "%s comes after the tag", after)
+
 	// A tag that the release step did not write for fails CI's check.
 	git("tag", "v9.9.9")
 	cmd := exec.CommandContext(t.Context(), "go", "test", "-race", "-count=1", "-run", "TestVersionFileMatchesTheTag", "./provider")
