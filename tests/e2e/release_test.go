@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -180,4 +181,60 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Scenario 19: the release workflow's own command, `scripts/release.sh
+// --release --sdk --publish`, in its dry-run form in a tagged clone: it
+// checks the tag against provider/VERSION and the tree, and prints the GitHub
+// calls it would make. Only this machine's target is built (RELEASE_TARGETS);
+// scripts/release.sh --snapshot builds all six.
+func TestReleaseDryRunInATaggedClone(t *testing.T) {
+	requireTools(t)
+	dir := t.TempDir()
+	clone := filepath.Join(dir, "clone")
+	run(t, dir, nil, "git", "clone", "-q", repoRoot(), clone)
+	git := func(args ...string) {
+		run(t, clone, nil, "git", append([]string{"-c", "user.name=e2e", "-c", "user.email=e2e@localhost"}, args...)...)
+	}
+	release := func() (string, error) {
+		cmd := exec.CommandContext(t.Context(), "bash", "scripts/release.sh", "--release", "--sdk", "--publish", "--dry-run")
+		cmd.Dir = clone
+		cmd.Env = append(os.Environ(), "RELEASE_TARGETS="+runtime.GOOS+"-"+runtime.GOARCH, "GITHUB_TOKEN=")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+
+	out, err := release()
+	require.Error(t, err)
+	assert.Contains(t, out, "HEAD has no v* tag: tag the release commit first")
+
+	run(t, clone, nil, "bash", "scripts/release.sh", "--set-version", "1.2.3")
+	git("commit", "-q", "-am", "release v1.2.3")
+	git("tag", "v1.2.4")
+	out, err = release()
+	require.Error(t, err)
+	assert.Contains(t, out, "HEAD is tagged v1.2.4 but provider/VERSION says 1.2.3")
+
+	git("tag", "-d", "v1.2.4")
+	git("tag", "v1.2.3")
+	require.NoError(t, os.WriteFile(filepath.Join(clone, "stray.txt"), []byte("x"), 0o644))
+	out, err = release()
+	require.Error(t, err)
+	assert.Contains(t, out, "the work tree has changes")
+	require.NoError(t, os.Remove(filepath.Join(clone, "stray.txt")))
+
+	out, err = release()
+	require.NoError(t, err, out)
+	api := "https://api.github.com/repos/circleci-oidc/pulumi-circleci-oidc/releases"
+	assert.Contains(t, out, "dry run: POST "+api+` {"draft":true,"generate_release_notes":true,"name":"v1.2.3","prerelease":false,"tag_name":"v1.2.3"}`)
+	for _, name := range []string{
+		pluginName + "-v1.2.3-" + runtime.GOOS + "-" + runtime.GOARCH + ".tar.gz",
+		"circleci-oidc_1.2.3_checksums.txt",
+		"circleci-oidc-pulumi-circleci-oidc-1.2.3.tgz",
+		"pulumi_circleci_oidc-1.2.3-py3-none-any.whl",
+	} {
+		assert.Contains(t, out, "/assets?name="+name+" <- ", "the release uploads %s", name)
+	}
+	assert.Contains(t, out, "dry run: PATCH "+api+`/0 {"draft":false}`, "published after the uploads")
+	assert.Contains(t, out, "(dry run: nothing was sent)")
 }
