@@ -20,6 +20,9 @@ var Version string
 //go:embed VERSION
 var versionFile string
 
+// modulePath is the Go module whose version the plugin reports.
+const modulePath = "github.com/circleci-oidc/pulumi-circleci-oidc"
+
 // devVersion is the version of a build that carries no version at all.
 const devVersion = "0.0.0-dev"
 
@@ -45,7 +48,16 @@ func PluginVersion() string {
 func versionFrom(override string, info *debug.BuildInfo, file string) string {
 	candidates := []string{override}
 	if info != nil {
-		candidates = append(candidates, info.Main.Version)
+		// This module's own version: the main module's when the plugin is the
+		// program, otherwise its entry among the dependencies.
+		if info.Main.Path == modulePath {
+			candidates = append(candidates, info.Main.Version)
+		}
+		for _, dep := range info.Deps {
+			if dep.Path == modulePath {
+				candidates = append(candidates, dep.Version)
+			}
+		}
 	}
 	candidates = append(candidates, strings.TrimSpace(file))
 	for _, v := range candidates {

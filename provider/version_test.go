@@ -32,6 +32,13 @@ func TestVersionFrom(t *testing.T) {
 		{"a file that is not semver", "", build("(devel)"), "next\n", devVersion},
 		{"override wins", "2.0.0", build("v1.2.3"), "1.2.3", "2.0.0"},
 		{"override with a v", "v2.0.0-rc.1", build("v1.2.3"), "1.2.3", "2.0.0-rc.1"},
+		{"linked into another program", "", &debug.BuildInfo{
+			Main: debug.Module{Path: "example.com/other", Version: "v9.0.0"},
+			Deps: []*debug.Module{{Path: "github.com/circleci-oidc/pulumi-circleci-oidc", Version: "v1.2.3"}},
+		}, "1.0.0", "1.2.3"},
+		{"another program's version is never ours", "", &debug.BuildInfo{
+			Main: debug.Module{Path: "example.com/other", Version: "v9.0.0"},
+		}, "1.0.0", "1.0.0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

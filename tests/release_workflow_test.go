@@ -63,6 +63,11 @@ func TestReleaseWorkflowRunsWhatCIRuns(t *testing.T) {
 		case strings.HasPrefix(c, "bash scripts/release.sh --release"):
 			dry := strings.Replace(c, "--release", "--host", 1) + " --dry-run"
 			assert.Contains(t, ciRuns, dry, "CI runs the release step's dry-run form")
+			// And the step itself, guards and all, in a tagged clone (scenario 19).
+			e2eTest, err := os.ReadFile("e2e/release_test.go")
+			require.NoError(t, err)
+			args := `"` + strings.Join(strings.Fields(strings.TrimPrefix(c, "bash ")), `", "`) + `", "--dry-run"`
+			assert.Contains(t, string(e2eTest), args, "tests/e2e runs the release step with --dry-run")
 		case strings.HasPrefix(c, "go test"), strings.Contains(c, "apt-get install"):
 			// go test ./... in CI runs these tests; e2e-tools.sh installs the same packages.
 			if strings.Contains(c, "apt-get") {

@@ -25,6 +25,7 @@ type release struct {
 	Dir     string
 	Version string `json:"version"`
 	Tag     string `json:"tag"`
+	Commit  string `json:"commit"`
 }
 
 // requireDist skips the test unless scripts/release.sh has built dist/
@@ -39,6 +40,8 @@ func requireDist(t *testing.T) release {
 	rel := release{Dir: dir}
 	require.NoError(t, json.Unmarshal(b, &rel))
 	require.NotEmpty(t, rel.Version)
+	head := strings.TrimSpace(run(t, repoRoot(), nil, "git", "rev-parse", "--short=12", "HEAD"))
+	require.Equal(t, head, rel.Commit, "dist/ was built from another commit: run scripts/release.sh --host --sdk")
 	return rel
 }
 
