@@ -1,12 +1,17 @@
 package e2e
 
 import (
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,61 +22,144 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// releaseServer serves dist/ on loopback, as GitHub serves a release's assets,
-// and records every request. http.FileServer sends Content-Length, which
-// Pulumi checks a download against.
-type releaseServer struct {
+// githubReleases answers as GitHub's REST API does for the one release in
+// dist/, over TLS, for the requests Pulumi's github:// plugin source makes
+// (sdk/go/common/workspace/plugins.go, githubSource.downloadViaAPI): the
+// release by tag, whose assets it matches by name, then the asset's API URL
+// with Accept: application/octet-stream, which GitHub answers with a 302 to
+// its storage, which sends the bytes with Content-Length (Pulumi checks the
+// download against it). A wrong tag is 404; the asset URL without that Accept
+// gives the asset's JSON, not its bytes. Every request is recorded.
+type githubReleases struct {
 	*httptest.Server
-	mu   sync.Mutex
-	reqs []string
+	// certFile is the server's certificate, for the CLI's SSL_CERT_FILE.
+	certFile string
+	mu       sync.Mutex
+	reqs     []string
 }
 
-func serveRelease(t *testing.T, dir string) *releaseServer {
+func serveGitHubReleases(t *testing.T, rel release) *githubReleases {
 	t.Helper()
-	s := &releaseServer{}
-	files := http.FileServer(http.Dir(dir))
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		s.reqs = append(s.reqs, r.Method+" "+r.URL.Path)
-		s.mu.Unlock()
-		files.ServeHTTP(w, r)
+	const repo = "/repos/circleci-oidc/pulumi-circleci-oidc"
+	files := map[string]string{} // asset name -> path, flat as the release uploads them
+	for _, pattern := range []string{"*.tar.gz", "*_checksums.txt", "sdk/*"} {
+		matches, err := filepath.Glob(filepath.Join(rel.Dir, pattern))
+		require.NoError(t, err)
+		for _, m := range matches {
+			files[filepath.Base(m)] = m
+		}
+	}
+	names := sortedKeys(files)
+	g := &githubReleases{}
+	g.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		g.reqs = append(g.reqs, r.Method+" "+r.URL.Path)
+		g.mu.Unlock()
+		type assetJSON struct {
+			ID                 int    `json:"id"`
+			Name               string `json:"name"`
+			URL                string `json:"url"`
+			BrowserDownloadURL string `json:"browser_download_url"`
+			State              string `json:"state"`
+		}
+		assetOf := func(i int) assetJSON {
+			return assetJSON{ID: 100 + i, Name: names[i], URL: fmt.Sprintf("%s%s/releases/assets/%d", g.URL, repo, 100+i),
+				BrowserDownloadURL: g.URL + "/download/v" + rel.Version + "/" + names[i], State: "uploaded"}
+		}
+		switch {
+		case r.URL.Path == repo+"/releases/tags/v"+rel.Version:
+			var assets []assetJSON
+			for i := range names {
+				assets = append(assets, assetOf(i))
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"tag_name": "v" + rel.Version, "draft": false, "assets": assets})
+		case strings.HasPrefix(r.URL.Path, repo+"/releases/assets/"):
+			id, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, repo+"/releases/assets/"))
+			if err != nil || id < 100 || id-100 >= len(names) {
+				writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+				return
+			}
+			a := assetOf(id - 100)
+			if r.Header.Get("Accept") != "application/octet-stream" {
+				writeJSON(w, http.StatusOK, a)
+				return
+			}
+			http.Redirect(w, r, a.BrowserDownloadURL, http.StatusFound)
+		case strings.HasPrefix(r.URL.Path, "/download/v"+rel.Version+"/"):
+			path, ok := files[strings.TrimPrefix(r.URL.Path, "/download/v"+rel.Version+"/")]
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			http.ServeFile(w, r, path)
+		default:
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		}
 	}))
-	t.Cleanup(s.Close)
-	return s
+	t.Cleanup(g.Close)
+	g.certFile = filepath.Join(t.TempDir(), "github.pem")
+	require.NoError(t, os.WriteFile(g.certFile,
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: g.Certificate().Raw}), 0o644))
+	return g
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // requests returns the requests so far and forgets them.
-func (s *releaseServer) requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r := s.reqs
-	s.reqs = nil
+func (g *githubReleases) requests() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	r := g.reqs
+	g.reqs = nil
 	return r
+}
+
+// downloads are the requests one plugin install makes for asset.
+func (g *githubReleases) downloads(rel release, asset string) []string {
+	const repo = "/repos/circleci-oidc/pulumi-circleci-oidc"
+	return []string{"GET " + repo + "/releases/tags/v" + rel.Version, "GET " + repo + "/releases/assets/<id>",
+		"GET /download/v" + rel.Version + "/" + asset}
+}
+
+// normalize replaces asset IDs, which the release chooses, by <id>.
+func normalize(reqs []string) []string {
+	out := make([]string, len(reqs))
+	for i, r := range reqs {
+		out[i] = regexp.MustCompile(`/assets/\d+$`).ReplaceAllString(r, "/assets/<id>")
+	}
+	return out
 }
 
 // consumer is a machine with the Pulumi CLI and no Go: a fresh PULUMI_HOME,
 // no ambient plugins, and a `go` first on PATH that records any call and
-// fails. The production download URL is mapped to the loopback server with
-// PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES, whose format is regexp=URL
-// (sdk/go/common/workspace/plugins.go).
+// fails. The production download URL is mapped with
+// PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES (regexp=URL,
+// sdk/go/common/workspace/plugins.go) to the same github:// form on the
+// loopback GitHub, whose certificate the CLI trusts through SSL_CERT_FILE.
 type consumer struct {
 	w      *world
 	dir    string
 	goLog  string
-	server *releaseServer
+	server *githubReleases
 }
 
 func newConsumer(t *testing.T, w *world, rel release) *consumer {
 	t.Helper()
 	c := &consumer{w: w, dir: filepath.Join(w.dir, "consumer"), goLog: filepath.Join(w.dir, "go-calls.log"),
-		server: serveRelease(t, rel.Dir)}
+		server: serveGitHubReleases(t, rel)}
 	fakeBin := filepath.Join(w.dir, "no-go")
 	require.NoError(t, os.MkdirAll(fakeBin, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(fakeBin, "go"), []byte(
 		"#!/bin/sh\necho \"go $*\" >> '"+c.goLog+"'\necho 'go: not installed on this machine' >&2\nexit 127\n"), 0o755))
 	w.env["PATH"] = fakeBin + string(os.PathListSeparator) + toolsBin() + string(os.PathListSeparator) + "/usr/bin:/bin"
 	w.env["PULUMI_IGNORE_AMBIENT_PLUGINS"] = "true"
-	w.env["PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES"] = `^github://api\.github\.com/circleci-oidc=` + c.server.URL + "/"
+	w.env["PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES"] = `^github://api\.github\.com/circleci-oidc=github://` +
+		strings.TrimPrefix(c.server.URL, "https://") + "/circleci-oidc"
+	w.env["SSL_CERT_FILE"] = c.server.certFile
 	require.NoError(t, os.MkdirAll(c.dir, 0o755))
 	return c
 }
@@ -130,7 +218,7 @@ func runConsumer(t *testing.T, w *world, rel release) consumerFigures {
 	t.Helper()
 	var f consumerFigures
 	c := newConsumer(t, w, rel)
-	asset := "GET /" + rel.archive(runtime.GOOS, runtime.GOARCH)
+	download := c.server.downloads(rel, rel.archive(runtime.GOOS, runtime.GOARCH))
 
 	// The YAML example, at this build's version.
 	example := mustRead(t, filepath.Join(repoRoot(), "examples", "yaml", "Pulumi.yaml"))
@@ -148,7 +236,7 @@ func runConsumer(t *testing.T, w *world, rel release) consumerFigures {
 	start := time.Now()
 	out, err := c.pulumi(t, nil, "package", "add", "circleci-oidc@"+rel.Version, "--server", "github://api.github.com/circleci-oidc")
 	f.add = time.Since(start).Round(10 * time.Millisecond)
-	assert.Equal(t, []string{asset}, c.server.requests(), "one download, of this platform's archive")
+	assert.Equal(t, download, normalize(c.server.requests()), "one download, of this platform's archive, through GitHub's API")
 	require.FileExists(t, filepath.Join(c.pluginDir(rel.Version), pluginName), out)
 	assert.NoFileExists(t, filepath.Join(c.pluginDir(rel.Version), "PulumiPlugin.yaml"))
 	if err != nil {
@@ -156,7 +244,7 @@ func runConsumer(t *testing.T, w *world, rel release) consumerFigures {
 		// downloads and installs the plugin, then stops before it writes the packages entry.
 		require.Contains(t, out, "linking package: method Link not implemented", out)
 		assert.Equal(t, example, mustRead(t, filepath.Join(c.dir, "Pulumi.yaml")), "nothing half-written")
-		t.Log("the served YAML language host cannot link: Pulumi.yaml keeps the example's resource options")
+		t.Log("the served YAML language host cannot link: the packages: entry check is skipped, and Pulumi.yaml keeps the example's resource options")
 	} else {
 		var proj struct {
 			Packages map[string]map[string]string `yaml:"packages"`
@@ -171,7 +259,7 @@ func runConsumer(t *testing.T, w *world, rel release) consumerFigures {
 	out, err = c.pulumi(t, nil, "install")
 	require.NoError(t, err, out)
 	require.FileExists(t, filepath.Join(c.pluginDir(rel.Version), pluginName), out)
-	assert.Equal(t, []string{asset}, c.server.requests(), "pulumi install downloads the archive once")
+	assert.Equal(t, download, normalize(c.server.requests()), "pulumi install downloads the archive once")
 
 	// 3. preview and up with acquisition off: the installed binary, nothing else.
 	off := map[string]string{"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
