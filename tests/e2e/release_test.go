@@ -113,8 +113,18 @@ func TestReleaseArchives(t *testing.T) {
 		assert.True(t, targets[f], "%s is a release target", f)
 	}
 	t.Logf("checked %d archives (%s); scripts/release.sh --snapshot builds all %d", len(found), strings.Join(found, ", "), len(targets))
-	for f := range sums {
-		assert.FileExists(t, filepath.Join(rel.Dir, f), "the checksums file lists only what dist/ holds")
+	// The checksums file names each asset as the release uploads it, flat.
+	assets := map[string]string{}
+	for _, pattern := range []string{"*.tar.gz", "sdk/*"} {
+		matches, err := filepath.Glob(filepath.Join(rel.Dir, pattern))
+		require.NoError(t, err)
+		for _, m := range matches {
+			assets[filepath.Base(m)] = m
+		}
+	}
+	assert.Equal(t, sortedKeys(assets), sortedKeys(sums), "the checksums file lists every asset and nothing else")
+	for name, path := range assets {
+		assert.Equal(t, sha256File(t, path), sums[name], "%s's checksum", name)
 	}
 
 	// This machine's binary runs and says the version it was built with.
