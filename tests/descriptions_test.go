@@ -103,13 +103,21 @@ func TestPulumiYAMLMatchesTheSchema(t *testing.T) {
 	assert.Equal(t, inputs, got, "every input is a stack config key with the schema's description")
 }
 
-func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
-	inputs, _ := schemaDescriptions(t)
+// configurationTable is the Configuration section of
+// docs/installation-configuration.md, where the README's table moved.
+func configurationTable(t *testing.T) string {
+	t.Helper()
 	raw, err := os.ReadFile("../docs/installation-configuration.md")
 	require.NoError(t, err)
 	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
 	require.True(t, ok, "docs/installation-configuration.md has a Configuration section")
 	table, _, _ = strings.Cut(table, "\n\n## ")
+	return table
+}
+
+func TestREADMEConfigurationTableListsEveryKey(t *testing.T) {
+	inputs, _ := schemaDescriptions(t)
+	table := configurationTable(t)
 	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|")
 	listed := map[string]bool{}
 	for _, m := range row.FindAllStringSubmatch(table, -1) {
@@ -144,19 +152,15 @@ func stem(w string) string {
 }
 
 // TestREADMEConfigurationTableSaysWhatTheSchemaSays keeps the meaning of each
-// row of the the configuration table in docs/installation-configuration.md within its schema description: a
-// row may say less, never something the schema does not. The rules row said
+// row of the configuration table (docs/installation-configuration.md) within
+// its schema description: a row may say less, never something the schema does not. The rules row said
 // "one trust statement per rule" after the rules came to share one
 // statement; "statement" is in no rules description, so this test fails on
 // such a row. Every word of five letters or more counts, stemmed, but for a
 // few common ones.
 func TestREADMEConfigurationTableSaysWhatTheSchemaSays(t *testing.T) {
 	inputs, _ := schemaDescriptions(t)
-	raw, err := os.ReadFile("../docs/installation-configuration.md")
-	require.NoError(t, err)
-	_, table, ok := strings.Cut(string(raw), "\n## Configuration\n")
-	require.True(t, ok, "docs/installation-configuration.md has a Configuration section")
-	table, _, _ = strings.Cut(table, "\n\n## ")
+	table := configurationTable(t)
 	row := regexp.MustCompile("(?m)^\\| `([A-Za-z]+)`(?: / `([A-Za-z]+)`)? \\|[^|]*\\|[^|]*\\|(.*)\\|$")
 	common := map[string]bool{"those": true, "these": true, "their": true, "which": true, "every": true, "other": true,
 		"instead": true, "there": true, "about": true}
@@ -173,7 +177,7 @@ func TestREADMEConfigurationTableSaysWhatTheSchemaSays(t *testing.T) {
 		}
 		for _, w := range regexp.MustCompile(`[A-Za-z]+`).FindAllString(m[3], -1) {
 			if len(w) >= 5 && !common[strings.ToLower(w)] && !have[stem(w)] {
-				t.Errorf("README's row for %s says %q, which its schema description does not: %q", m[1], w, strings.TrimSpace(desc.String()))
+				t.Errorf("the configuration table's row for %s says %q, which its schema description does not: %q", m[1], w, strings.TrimSpace(desc.String()))
 			}
 		}
 	}
