@@ -157,11 +157,7 @@ func TestUnderIsRecursive(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			var ids []string
-			for _, a := range got {
-				ids = append(ids, a.ID)
-			}
-			assert.Equal(t, tt.want, ids)
+			assert.Equal(t, tt.want, accountIDs(got))
 		})
 	}
 }
@@ -225,11 +221,16 @@ func TestParseAccountIDs(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			var ids []string
-			for _, a := range got {
-				ids = append(ids, a.ID)
-			}
-			assert.Equal(t, tt.want, ids)
+			assert.Equal(t, tt.want, accountIDs(got))
 		})
 	}
+}
+
+// accountIDs are the accounts' IDs, in order.
+func accountIDs(accounts []Account) []string {
+	var ids []string
+	for _, a := range accounts {
+		ids = append(ids, a.ID)
+	}
+	return ids
 }

@@ -41,14 +41,7 @@ type githubReleases struct {
 func serveGitHubReleases(t *testing.T, rel release) *githubReleases {
 	t.Helper()
 	const repo = "/repos/circleci-oidc/pulumi-circleci-oidc"
-	files := map[string]string{} // asset name -> path, flat as the release uploads them
-	for _, pattern := range []string{"*.tar.gz", "*_checksums.txt", "sdk/*"} {
-		matches, err := filepath.Glob(filepath.Join(rel.Dir, pattern))
-		require.NoError(t, err)
-		for _, m := range matches {
-			files[filepath.Base(m)] = m
-		}
-	}
+	files := rel.assets(t) // asset name -> path
 	names := sortedKeys(files)
 	g := &githubReleases{}
 	g.Server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -300,9 +293,8 @@ func TestMigrationFromTheSourcePlugin(t *testing.T) {
 
 	// The last commit before prebuilt releases, its example and its plugin.
 	const before = "1f4a92c"
-	old := filepath.Join(w.dir, "before")
-	run(t, w.dir, nil, "git", "clone", "-q", repoRoot(), old)
-	run(t, old, nil, "git", "checkout", "-q", before)
+	old, git := cloneRepo(t, w.dir)
+	git("checkout", "-q", before)
 	pluginDir := filepath.Join(w.dir, "source-plugin")
 	buildPlugin(t, old, pluginDir)
 	oldExample := strings.Replace(mustRead(t, filepath.Join(old, "examples", "yaml", "Pulumi.yaml")),

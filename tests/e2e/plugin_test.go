@@ -86,11 +86,7 @@ func TestBuiltPluginServesTheGoldenSchema(t *testing.T) {
 // check refuses a tag that provider/VERSION does not match.
 func TestPluginVersionFollowsTheTag(t *testing.T) {
 	w := newWorld(t)
-	clone := filepath.Join(w.dir, "clone")
-	run(t, w.dir, nil, "git", "clone", "-q", repoRoot(), clone)
-	git := func(args ...string) {
-		run(t, clone, nil, "git", append([]string{"-c", "user.name=e2e", "-c", "user.email=e2e@localhost"}, args...)...)
-	}
+	clone, git := cloneRepo(t, w.dir)
 	run(t, clone, nil, "bash", "scripts/release.sh", "--set-version", "1.2.3")
 	git("commit", "-q", "-am", "release v1.2.3")
 	git("tag", "v1.2.3")

@@ -50,6 +50,22 @@ func (r release) archive(goos, goarch string) string {
 	return pluginName + "-v" + r.Version + "-" + goos + "-" + goarch + ".tar.gz"
 }
 
+// assets are the files a release uploads, by their flat asset names, as
+// scripts/release.sh --publish sends them: the archives, the checksums file
+// and the SDK packages.
+func (r release) assets(t *testing.T) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	for _, pattern := range []string{"*.tar.gz", "*_checksums.txt", "sdk/*"} {
+		matches, err := filepath.Glob(filepath.Join(r.Dir, pattern))
+		require.NoError(t, err)
+		for _, m := range matches {
+			files[filepath.Base(m)] = m
+		}
+	}
+	return files
+}
+
 // sdkFile is the one SDK package in dist/sdk whose name ends in ext.
 func (r release) sdkFile(t *testing.T, ext string) string {
 	t.Helper()
@@ -114,14 +130,8 @@ func TestReleaseArchives(t *testing.T) {
 	}
 	t.Logf("checked %d archives (%s); scripts/release.sh --snapshot builds all %d", len(found), strings.Join(found, ", "), len(targets))
 	// The checksums file names each asset as the release uploads it, flat.
-	assets := map[string]string{}
-	for _, pattern := range []string{"*.tar.gz", "sdk/*"} {
-		matches, err := filepath.Glob(filepath.Join(rel.Dir, pattern))
-		require.NoError(t, err)
-		for _, m := range matches {
-			assets[filepath.Base(m)] = m
-		}
-	}
+	assets := rel.assets(t)
+	delete(assets, filepath.Base(checksums[0]))
 	assert.Equal(t, sortedKeys(assets), sortedKeys(sums), "the checksums file lists every asset and nothing else")
 	for name, path := range assets {
 		assert.Equal(t, sha256File(t, path), sums[name], "%s's checksum", name)
@@ -134,6 +144,17 @@ func TestReleaseArchives(t *testing.T) {
 	s := w.getSchema(t, filepath.Join(dir, pluginName))
 	assert.Equal(t, rel.Version, s["version"])
 	assert.Equal(t, "github://api.github.com/circleci-oidc", s["pluginDownloadURL"])
+}
+
+// cloneRepo clones this repository's committed HEAD into dir/clone and
+// returns the clone and a git that commits as a test user there.
+func cloneRepo(t *testing.T, dir string) (string, func(args ...string)) {
+	t.Helper()
+	clone := filepath.Join(dir, "clone")
+	run(t, dir, nil, "git", "clone", "-q", repoRoot(), clone)
+	return clone, func(args ...string) {
+		run(t, clone, nil, "git", append([]string{"-c", "user.name=e2e", "-c", "user.email=e2e@localhost"}, args...)...)
+	}
 }
 
 func sha256File(t *testing.T, path string) string {
@@ -203,12 +224,7 @@ func sortedKeys[V any](m map[string]V) []string {
 // scripts/release.sh --snapshot builds all six.
 func TestReleaseDryRunInATaggedClone(t *testing.T) {
 	requireTools(t)
-	dir := t.TempDir()
-	clone := filepath.Join(dir, "clone")
-	run(t, dir, nil, "git", "clone", "-q", repoRoot(), clone)
-	git := func(args ...string) {
-		run(t, clone, nil, "git", append([]string{"-c", "user.name=e2e", "-c", "user.email=e2e@localhost"}, args...)...)
-	}
+	clone, git := cloneRepo(t, t.TempDir())
 	release := func() (string, error) {
 		cmd := exec.CommandContext(t.Context(), "bash", "scripts/release.sh", "--release", "--sdk", "--publish", "--dry-run")
 		cmd.Dir = clone
