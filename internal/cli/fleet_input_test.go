@@ -100,6 +100,14 @@ func TestFleetPublishRefusesCollidingContextNames(t *testing.T) {
 			assert.NotContains(t, r.stderr, "fleet: 1/", "no account ran")
 		})
 	}
+	t.Run("control characters", func(t *testing.T) {
+		startFakeAWS(t, &fakeAWS{})
+		evil := writeFile(t, dir, "evil.yaml", "version: 1\naccounts: {\"444444444444\": {name: \"x\\e[2J\"}}\n")
+		r := run(t, cli.Env{}, "fleet", "publish", "--config", evil, "--accounts", "444444444444",
+			"--context", "aws-{{.Name}}", "--dry-run", "--work-dir", t.TempDir())
+		assert.Equal(t, fleet.ExitUsage, r.code, r.stdout+r.stderr)
+		assert.Contains(t, r.stderr, `--context renders the context name "aws-x\x1b[2J" for account 444444444444, which holds control characters`)
+	})
 }
 
 // Issue 22 item 3: an account ID from Organizations that is not 12 digits is

@@ -79,6 +79,10 @@ func (p *Publisher) CheckContexts(accounts []Account) error {
 		if strings.TrimSpace(name) == "" {
 			return &PlanError{fmt.Errorf("--context renders an empty context name for account %s", a.ID)}
 		}
+		if Printable(name) != name {
+			return &PlanError{fmt.Errorf("--context renders the context name %q for account %s, which holds control "+
+				"characters; rename the account in fleet.yaml, or use {{.ID}}", name, a.ID)}
+		}
 		if other, taken := owner[name]; taken {
 			return &PlanError{fmt.Errorf("accounts %s and %s both publish to context %q; put {{.ID}} in --context, "+
 				"or give the accounts distinct names in fleet.yaml", other, a.ID, name)}
