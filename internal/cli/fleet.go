@@ -92,8 +92,8 @@ func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
 		return
 	}
 	fs.IntVar(&f.maxFailures, "max-failures", 0, "stop starting accounts after this many failures; running ones finish (0: never stop)")
-	fs.StringVar(&f.resume, "resume", "", "a previous --json report: run only the accounts --only selects")
-	fs.StringSliceVar(&f.only, "only", []string{"failed"}, "with --resume: results to re-run; failed means every failure class and cancelled")
+	fs.StringVar(&f.resume, "resume", "", "a previous --json report: run its targets again (no --org, --ou or --accounts needed), only the accounts --only selects")
+	fs.StringSliceVar(&f.only, "only", []string{"failed"}, "with --resume: results to re-run, such as ok or unreachable; failed means every failure class and cancelled")
 	fs.DurationVar(&f.backoff, "throttle-backoff", 5*time.Second, "wait before the one retry of a throttled account")
 }
 

@@ -128,6 +128,9 @@ func TestParseFileKeepsYAMLsChecks(t *testing.T) {
 			require.ErrorContains(t, err, tt.wantErr)
 		})
 	}
+	merged, err := ParseFile("fleet.yaml", []byte("version: 1\ndefaults: &d\n  roleName: base\nous:\n  /prod:\n    <<: *d\n    branches: [main]\n"))
+	require.NoError(t, err, "a merge key still merges")
+	assert.Equal(t, Config{"roleName": "base", "branches": []any{"main"}}, merged.OUs["/prod"])
 	f, err := ParseFile("fleet.yaml", fileWithAccounts(4<<10))
 	require.NoError(t, err)
 	assert.Equal(t, AccountEntry{Name: "account-0", Config: map[string]any{"roleName": "deploy"}}, f.Accounts["100000000000"])
