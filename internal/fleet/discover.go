@@ -82,7 +82,7 @@ func Discover(ctx context.Context, api OrgAPI) (*Org, error) {
 		OUPaths: map[string]string{}, ouOfPath: map[string]string{}, accountOUs: map[string][]string{}}
 	if !accountIDPattern.MatchString(org.ManagementID) {
 		return nil, fmt.Errorf("organizations:DescribeOrganization returned the management account ID %q, which is not 12 digits; "+
-			"refusing the organization's answers", org.ManagementID)
+			"refusing the organization's answers; check where AWS_ENDPOINT_URL or the profile points, or name the accounts with --accounts", org.ManagementID)
 	}
 
 	var all []orgtypes.Account
@@ -181,7 +181,8 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 // it, is not 12 digits: the fleet makes paths and ARNs of it.
 func checkListedID(op string, a orgtypes.Account) error {
 	if id := aws.ToString(a.Id); !accountIDPattern.MatchString(id) {
-		return fmt.Errorf("organizations:%s returned the account ID %q, which is not 12 digits; refusing the organization's answers", op, id)
+		return fmt.Errorf("organizations:%s returned the account ID %q, which is not 12 digits; refusing the organization's answers; "+
+			"check where AWS_ENDPOINT_URL or the profile points, or name the accounts with --accounts", op, id)
 	}
 	return nil
 }
