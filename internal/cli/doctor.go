@@ -17,6 +17,7 @@ import (
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/inputfile"
 )
 
 // maxStdin is the most doctor reads from standard input: more is refused,
@@ -159,46 +160,18 @@ func loadPolicy(ctx context.Context, env Env, file, stack, dir, roleARN string) 
 }
 
 // readPolicyFile reads --policy: a regular file of at most maxPolicyFile
-// bytes. Devices, such as /dev/zero, and named pipes, which block until a
-// writer comes, are refused before they are opened.
+// bytes, through inputfile, which refuses devices, such as /dev/zero, and
+// named pipes before they are opened.
 func readPolicyFile(name string) ([]byte, error) {
-	info, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !info.Mode().IsRegular() {
-		return nil, usage("--policy %s is not a regular file (%s); give the path of a JSON policy document", name, fileKind(info.Mode()))
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPolicyFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading --policy %s: %w", name, err)
-	}
-	if len(b) > maxPolicyFile {
-		return nil, usage("--policy %s holds more than %d bytes; IAM limits a trust policy to 8,192 characters", name, maxPolicyFile)
-	}
-	return b, nil
-}
-
-// fileKind names the kind of a file that is not regular.
-func fileKind(m os.FileMode) string {
+	b, err := inputfile.Read(name, maxPolicyFile)
+	var bad *inputfile.Error
 	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a device"
+	case errors.As(err, &bad) && bad.Kind != "":
+		return nil, usage("--policy %v; give the path of a JSON policy document", err)
+	case errors.As(err, &bad):
+		return nil, usage("--policy %v; IAM limits a trust policy to 8,192 characters", err)
 	}
-	return "not a plain file"
+	return b, err
 }
 
 // rolePolicy reads a role's trust policy with IAM GetRole.

@@ -92,8 +92,8 @@ func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
 		return
 	}
 	fs.IntVar(&f.maxFailures, "max-failures", 0, "stop starting accounts after this many failures; running ones finish (0: never stop)")
-	fs.StringVar(&f.resume, "resume", "", "a previous --json report: run only the accounts --only selects")
-	fs.StringSliceVar(&f.only, "only", []string{"failed"}, "with --resume: results to re-run; failed means every failure class and cancelled")
+	fs.StringVar(&f.resume, "resume", "", "a previous --json report: run its targets again (no --org, --ou or --accounts needed), only the accounts --only selects")
+	fs.StringSliceVar(&f.only, "only", []string{"failed"}, "with --resume: results to re-run, such as ok or unreachable; failed means every failure class and cancelled")
 	fs.DurationVar(&f.backoff, "throttle-backoff", 5*time.Second, "wait before the one retry of a throttled account")
 }
 
@@ -158,7 +158,7 @@ func fleetNoArgs(cmd *cobra.Command, args []string) error {
 }
 
 func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) error {
-	opts, old, err := f.options(env)
+	opts, old, err := f.options()
 	if err != nil {
 		return err
 	}
@@ -178,6 +178,10 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 			return err
 		}
 	}
+	targets, err := opts.Check() // every usage mistake is found before the first AWS call
+	if err != nil {
+		return fleetExit{code: fleet.ExitUsage, err: err}
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("loading AWS configuration: %w", err)
@@ -190,18 +194,30 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 		return fmt.Errorf("reading the ambient AWS credentials' account (sts:GetCallerIdentity): %w", err)
 	}
 	me := fleet.Identity{Account: aws.ToString(id.Account), Partition: strings.Split(aws.ToString(id.Arn)+"::", ":")[1]}
+	if err := fleet.CheckAccountID(me.Account); err != nil {
+		return fmt.Errorf("sts:GetCallerIdentity returned an account ID that is not one: %w", err)
+	}
 	var org fleet.OrgAPI
-	if opts.Org || len(opts.OUs) > 0 || (opts.Accounts == "" && opts.File != nil &&
-		(opts.File.Targets.Org || len(opts.File.Targets.OUs) > 0)) {
+	if targets.Org || len(targets.OUs) > 0 {
 		org = organizations.NewFromConfig(cfg)
 	}
 	plan, err := fleet.BuildPlan(ctx, opts, org, me)
+	if err == nil && old != nil {
+		err = old.CheckResume(f.resume, plan.Targets)
+	}
+	if err == nil && publisher != nil {
+		err = publisher.CheckContexts(plan.Deployable)
+	}
 	if err != nil {
 		var pe *fleet.PlanError
 		if errors.As(err, &pe) {
 			return fleetExit{code: fleet.ExitUsage, err: err}
 		}
 		return err
+	}
+	if old != nil && len(opts.Only) == 0 {
+		fmt.Fprintf(env.Stderr, "fleet: no account of %s has a result --only selects (%s); nothing to run\n",
+			f.resume, strings.Join(f.only, ","))
 	}
 
 	workDir, err := filepath.Abs(f.workDir)
@@ -229,7 +245,7 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 		}
 	}
 	report := &fleet.Report{Version: fleet.ReportVersion, Command: "fleet " + string(mode),
-		Shard: opts.Shard.String(), Started: env.Now().UTC()}
+		Shard: opts.Shard.String(), Started: env.Now().UTC(), Targets: &targets}
 	pool := &fleet.Pool{Concurrency: f.concurrency, MaxFailures: f.maxFailures, Backoff: f.backoff,
 		LogDir: logDir, Progress: env.Stderr, Worker: worker, Now: env.Now}
 	report.Rows = append(report.Rows, plan.Skipped...)
@@ -252,7 +268,7 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 	}
 	report.Finished = env.Now().UTC()
 	if old != nil {
-		report = resumed(old, report)
+		report = old.Resumed(report, plan.Targets)
 	}
 	report.Sort()
 	if f.asJSON {
@@ -273,18 +289,21 @@ func runFleet(ctx context.Context, env Env, mode fleet.Mode, f *fleetFlags) erro
 }
 
 // options checks the flags and reads fleet.yaml and the --resume report.
-func (f *fleetFlags) options(env Env) (fleet.Options, *fleet.Report, error) {
+func (f *fleetFlags) options() (fleet.Options, *fleet.Report, error) {
 	opts := fleet.Options{Accounts: f.accounts, Org: f.org, OUs: f.ous, IncludeManagement: f.includeManagement,
 		RoleName: f.roleName, Region: f.region, Adopt: f.adopt}
+	fail := func(err error) (fleet.Options, *fleet.Report, error) {
+		return opts, nil, fleetExit{code: fleet.ExitUsage, err: err}
+	}
 	if f.concurrency < 1 {
-		return opts, nil, fleetUsage("--concurrency %d: give 1 or more", f.concurrency)
+		return fail(fmt.Errorf("--concurrency %d: give 1 or more", f.concurrency))
 	}
 	if f.maxFailures < 0 {
-		return opts, nil, fleetUsage("--max-failures %d: give 0 (never stop) or more", f.maxFailures)
+		return fail(fmt.Errorf("--max-failures %d: give 0 (never stop) or more", f.maxFailures))
 	}
 	shard, err := fleet.ParseShard(f.shard)
 	if err != nil {
-		return opts, nil, fleetExit{code: fleet.ExitUsage, err: err}
+		return fail(err)
 	}
 	opts.Shard = shard
 	path := f.config
@@ -295,34 +314,19 @@ func (f *fleetFlags) options(env Env) (fleet.Options, *fleet.Report, error) {
 	}
 	if path != "" {
 		if opts.File, err = fleet.LoadFile(path); err != nil {
-			return opts, nil, fleetExit{code: fleet.ExitUsage, err: fmt.Errorf("--config: %w", err)}
+			return fail(fmt.Errorf("--config: %w", err))
 		}
 	}
 	var old *fleet.Report
 	if f.resume != "" {
 		if old, err = fleet.ReadReport(f.resume); err != nil {
-			return opts, nil, fleetExit{code: fleet.ExitUsage, err: fmt.Errorf("--resume: %w", err)}
+			return fail(fmt.Errorf("--resume: %w", err))
 		}
-		opts.Only = old.Select(f.only)
+		if err := opts.Resume(f.resume, old, f.only); err != nil {
+			return fail(err)
+		}
 	}
 	return opts, old, nil
-}
-
-// resumed is the old report with the re-run accounts' rows replaced.
-func resumed(old, now *fleet.Report) *fleet.Report {
-	rows := map[string]fleet.Row{}
-	for _, r := range old.Rows {
-		rows[r.Account] = r
-	}
-	for _, r := range now.Rows {
-		rows[r.Account] = r
-	}
-	out := *now
-	out.Rows = nil
-	for _, r := range rows {
-		out.Rows = append(out.Rows, r)
-	}
-	return &out
 }
 
 func newFleetReportCommand(env Env) *cobra.Command {

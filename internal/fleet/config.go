@@ -3,13 +3,13 @@ package fleet
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/inputfile"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/stack"
 )
 
@@ -27,18 +27,19 @@ type File struct {
 	// Targets says which accounts to deploy to when no flag does.
 	Targets Targets `yaml:"targets,omitempty"`
 	// Defaults is the configuration of every account.
-	Defaults map[string]any `yaml:"defaults,omitempty"`
+	Defaults Config `yaml:"defaults,omitempty"`
 	// OUs is configuration by OU path (/prod/eu): the deepest OU wins.
-	OUs map[string]map[string]any `yaml:"ous,omitempty"`
+	OUs OUConfigs `yaml:"ous,omitempty"`
 	// Accounts is configuration by account ID, which wins over all.
-	Accounts map[string]AccountEntry `yaml:"accounts,omitempty"`
+	Accounts AccountConfigs `yaml:"accounts,omitempty"`
 }
 
 // Targets is the targets block of fleet.yaml, the same as the flags.
+// A run's report keeps them, so that --resume need not be given them again.
 type Targets struct {
-	Accounts []string `yaml:"accounts,omitempty"`
-	Org      bool     `yaml:"org,omitempty"`
-	OUs      []string `yaml:"ous,omitempty"`
+	Accounts []string `yaml:"accounts,omitempty" json:"accounts,omitempty"`
+	Org      bool     `yaml:"org,omitempty" json:"org,omitempty"`
+	OUs      []string `yaml:"ous,omitempty" json:"ous,omitempty"`
 }
 
 // AccountEntry is one account's block in fleet.yaml.
@@ -49,7 +50,7 @@ type AccountEntry struct {
 	// invited or Control Tower accounts.
 	AssumeRoleArn string `yaml:"assumeRoleArn,omitempty"`
 	// Config is this account's configuration.
-	Config map[string]any `yaml:"config,omitempty"`
+	Config Config `yaml:"config,omitempty"`
 }
 
 // FileVersion is the fleet.yaml format this build reads.
@@ -58,9 +59,14 @@ const FileVersion = 1
 // DefaultRoleName is the role Organizations creates in each account it creates.
 const DefaultRoleName = "OrganizationAccountAccessRole"
 
-// LoadFile reads and checks fleet.yaml.
+// MaxFileBytes is the largest fleet.yaml LoadFile reads: about 80,000
+// accounts of a name and a role ARN each.
+const MaxFileBytes = 8 << 20
+
+// LoadFile reads and checks fleet.yaml: a regular file of at most
+// MaxFileBytes.
 func LoadFile(path string) (*File, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := inputfile.Read(path, MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +89,7 @@ func ParseFile(name string, raw []byte) (*File, error) {
 		for k := range cfg {
 			if !slices.Contains(stack.Keys(), k) {
 				errs = append(errs, fmt.Sprintf("%s: %q is not a config key of the stack program (see Pulumi.yaml: %s)",
-					where, k, strings.Join(stack.Keys(), ", ")))
+					Printable(where), k, strings.Join(stack.Keys(), ", ")))
 			}
 		}
 	}
@@ -95,10 +101,29 @@ func ParseFile(name string, raw []byte) (*File, error) {
 		check("ous."+p, cfg)
 	}
 	for id, e := range f.Accounts {
-		if !accountIDPattern.MatchString(id) {
-			errs = append(errs, fmt.Sprintf("accounts: %q is not a 12-digit AWS account ID; quote it in YAML", id))
+		if err := CheckAccountID(id); err != nil {
+			errs = append(errs, fmt.Sprintf("accounts: %v; quote it in YAML", err))
+			continue
 		}
 		check("accounts."+id+".config", e.Config)
+		if e.AssumeRoleArn != "" {
+			if err := CheckRoleArn(e.AssumeRoleArn, id); err != nil {
+				errs = append(errs, fmt.Sprintf("accounts.%s.assumeRoleArn %v", id, err))
+			}
+		}
+	}
+	if f.Region != "" {
+		if err := CheckRegion(f.Region); err != nil {
+			errs = append(errs, "region "+err.Error())
+		}
+	}
+	if f.AssumeRoleName != "" {
+		if err := CheckRoleName(f.AssumeRoleName); err != nil {
+			errs = append(errs, "assumeRoleName "+err.Error())
+		}
+	}
+	if _, err := f.Targets.check(false); err != nil {
+		errs = append(errs, err.Error())
 	}
 	sort.Strings(errs)
 	if len(errs) > 0 {

@@ -7,7 +7,6 @@ package fleet
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -53,6 +52,8 @@ type Org struct {
 	Accounts     []Account
 	// OUPaths maps an OU ID (ou-...) and the root ID (r-...) to its path.
 	OUPaths map[string]string
+	// ouOfPath maps an OU path back to its ID.
+	ouOfPath map[string]string
 	// accountOUs maps an account ID to the IDs of its OU and every OU above it.
 	accountOUs map[string][]string
 }
@@ -78,7 +79,11 @@ func Discover(ctx context.Context, api OrgAPI) (*Org, error) {
 			"run from the management account or a delegated administrator, or name accounts with --accounts", err)
 	}
 	org := &Org{ManagementID: aws.ToString(desc.Organization.MasterAccountId),
-		OUPaths: map[string]string{}, accountOUs: map[string][]string{}}
+		OUPaths: map[string]string{}, ouOfPath: map[string]string{}, accountOUs: map[string][]string{}}
+	if !accountIDPattern.MatchString(org.ManagementID) {
+		return nil, fmt.Errorf("organizations:DescribeOrganization returned the management account ID %q, which is not 12 digits; "+
+			"refusing the organization's answers; check where AWS_ENDPOINT_URL or the profile points, or name the accounts with --accounts", org.ManagementID)
+	}
 
 	var all []orgtypes.Account
 	var token *string
@@ -86,6 +91,11 @@ func Discover(ctx context.Context, api OrgAPI) (*Org, error) {
 		page, err := api.ListAccounts(ctx, &organizations.ListAccountsInput{NextToken: token, MaxResults: maxResults()})
 		if err != nil {
 			return nil, fmt.Errorf("listing accounts (organizations:ListAccounts): %w", err)
+		}
+		for _, a := range page.Accounts {
+			if err := checkListedID("ListAccounts", a); err != nil {
+				return nil, err
+			}
 		}
 		all = append(all, page.Accounts...)
 		if token = page.NextToken; token == nil {
@@ -116,7 +126,13 @@ func Discover(ctx context.Context, api OrgAPI) (*Org, error) {
 
 // walk records the accounts directly under parent, then walks each child OU.
 func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain []string, ouOf map[string]string) error {
+	if other, taken := o.ouOfPath[path]; taken {
+		first, second := min(other, parent), max(other, parent)
+		return fmt.Errorf("OUs %s and %s have the same path %q; rename one of them, or name the accounts with --accounts",
+			first, second, path)
+	}
 	o.OUPaths[parent] = path
+	o.ouOfPath[path] = parent
 	chain = append(slices.Clone(chain), parent)
 	var token *string
 	for {
@@ -126,6 +142,9 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 			return fmt.Errorf("listing the accounts of %s (organizations:ListAccountsForParent): %w", parent, err)
 		}
 		for _, a := range page.Accounts {
+			if err := checkListedID("ListAccountsForParent", a); err != nil {
+				return err
+			}
 			ouOf[aws.ToString(a.Id)] = path
 			o.accountOUs[aws.ToString(a.Id)] = chain
 		}
@@ -141,6 +160,11 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 			return fmt.Errorf("listing the OUs of %s (organizations:ListOrganizationalUnitsForParent): %w", parent, err)
 		}
 		for _, ou := range page.OrganizationalUnits {
+			if name := aws.ToString(ou.Name); strings.Contains(name, "/") || name == "" {
+				return fmt.Errorf("OU %s is named %q: an OU name that is empty or holds \"/\" makes OU paths such as %s ambiguous; "+
+					"rename the OU, or name its accounts with --accounts", aws.ToString(ou.Id), name,
+					Printable(strings.TrimSuffix(path, "/")+"/"+name))
+			}
 			child := strings.TrimSuffix(path, "/") + "/" + aws.ToString(ou.Name)
 			if err := o.walk(ctx, api, aws.ToString(ou.Id), child, chain, ouOf); err != nil {
 				return err
@@ -153,17 +177,22 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 	return nil
 }
 
+// checkListedID refuses an account whose ID, as Organizations' op returned
+// it, is not 12 digits: the fleet makes paths and ARNs of it.
+func checkListedID(op string, a orgtypes.Account) error {
+	if id := aws.ToString(a.Id); !accountIDPattern.MatchString(id) {
+		return fmt.Errorf("organizations:%s returned the account ID %q, which is not 12 digits; refusing the organization's answers; "+
+			"check where AWS_ENDPOINT_URL or the profile points, or name the accounts with --accounts", op, id)
+	}
+	return nil
+}
+
 // Under returns the accounts in the OU with this ID or path, or in any OU
 // below it.
 func (o *Org) Under(ou string) ([]Account, error) {
 	id := ou
 	if strings.HasPrefix(ou, "/") {
-		id = ""
-		for k, p := range o.OUPaths {
-			if p == ou {
-				id = k
-			}
-		}
+		id = o.ouOfPath[ou]
 	}
 	if _, ok := o.OUPaths[id]; !ok {
 		return nil, fmt.Errorf("--ou %q: no such OU in the organization; give an OU ID (ou-...) or a path such as /prod/eu", ou)
@@ -177,16 +206,19 @@ func (o *Org) Under(ou string) ([]Account, error) {
 	return out, nil
 }
 
-var accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
-
 // ParseAccountIDs reads --accounts: comma-separated 12-digit account IDs.
 func ParseAccountIDs(list string) ([]Account, error) {
+	return parseAccountIDs("--accounts", strings.Split(list, ","))
+}
+
+// parseAccountIDs reads a list of 12-digit account IDs given as name.
+func parseAccountIDs(name string, ids []string) ([]Account, error) {
 	var out []Account
 	seen := map[string]bool{}
-	for i, id := range strings.Split(list, ",") {
+	for i, id := range ids {
 		id = strings.TrimSpace(id)
 		if !accountIDPattern.MatchString(id) {
-			return nil, fmt.Errorf("--accounts: entry %d %q is not a 12-digit AWS account ID", i+1, id)
+			return nil, fmt.Errorf("%s: entry %d %q is not a 12-digit AWS account ID", name, i+1, id)
 		}
 		if !seen[id] {
 			seen[id] = true

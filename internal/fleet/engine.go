@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -160,7 +159,10 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 
 // accountDir makes and returns an account's own work directory.
 func (e *Engine) accountDir(job Job) (string, error) {
-	dir := filepath.Join(e.WorkDir, job.Stack)
+	dir, err := accountPath(e.WorkDir, job.Account.ID, "")
+	if err != nil {
+		return "", err
+	}
 	return dir, os.MkdirAll(dir, 0o755)
 }
 

@@ -75,6 +75,9 @@ type Plan struct {
 	Jobs    []Job
 	Skipped []Row
 	Targets map[string]bool
+	// Deployable are the targeted accounts that are not skipped, before
+	// sharding and --only: every account a whole run deploys to.
+	Deployable []Account
 }
 
 // PlanError is a mistake in what was targeted: a usage error.
@@ -89,28 +92,59 @@ func (e *PlanError) Unwrap() error { return e.Err }
 // Identity is the ambient credentials' account and partition.
 type Identity struct{ Account, Partition string }
 
+// Check refuses, before any AWS call, what a run's options get wrong: the
+// targets, or that there are none, --region and --role-name (fleet.yaml's
+// own values are checked when it is read). It returns the targets the run
+// deploys to: the flags', else fleet.yaml's, with account IDs trimmed and
+// sorted.
+func (o Options) Check() (Targets, error) {
+	t, err := o.flagTargets().check(true)
+	if err != nil {
+		return t, &PlanError{err}
+	}
+	if t.empty() && o.File != nil {
+		if t, err = o.File.Targets.check(false); err != nil {
+			return t, &PlanError{err}
+		}
+	}
+	if t.empty() {
+		return t, &PlanError{fmt.Errorf("no accounts targeted: pass --accounts, --org or --ou, or give targets in fleet.yaml")}
+	}
+	if o.Region != "" {
+		if err := CheckRegion(o.Region); err != nil {
+			return t, &PlanError{fmt.Errorf("--region %w", err)}
+		}
+	}
+	if o.RoleName != "" {
+		if err := CheckRoleName(o.RoleName); err != nil {
+			return t, &PlanError{fmt.Errorf("--role-name %w", err)}
+		}
+	}
+	slices.Sort(t.Accounts)
+	return t, nil
+}
+
+// flagTargets are the targets --accounts, --org and --ou give.
+func (o Options) flagTargets() Targets {
+	t := Targets{OUs: o.OUs, Org: o.Org}
+	if o.Accounts != "" {
+		t.Accounts = strings.Split(o.Accounts, ",")
+	}
+	return t
+}
+
 // BuildPlan finds the targeted accounts and makes each one's job. org may be
 // nil when only --accounts is used; the management account is then the
 // ambient credentials' account.
 func BuildPlan(ctx context.Context, opts Options, org OrgAPI, me Identity) (*Plan, error) {
-	t := Targets{OUs: opts.OUs, Org: opts.Org}
-	if opts.Accounts != "" {
-		t.Accounts = strings.Split(opts.Accounts, ",")
-	}
-	if len(t.Accounts) == 0 && !t.Org && len(t.OUs) == 0 && opts.File != nil {
-		t = opts.File.Targets
-	}
-	if len(t.Accounts) == 0 && !t.Org && len(t.OUs) == 0 {
-		return nil, &PlanError{fmt.Errorf("no accounts targeted: pass --accounts, --org or --ou, or give targets in fleet.yaml")}
+	t, err := opts.Check()
+	if err != nil {
+		return nil, err
 	}
 	var accounts []Account
 	management := me.Account
-	if len(t.Accounts) > 0 {
-		list, err := ParseAccountIDs(strings.Join(t.Accounts, ","))
-		if err != nil {
-			return nil, &PlanError{err}
-		}
-		accounts = append(accounts, list...)
+	for _, id := range t.Accounts {
+		accounts = append(accounts, Account{ID: id, State: StateActive})
 	}
 	if t.Org || len(t.OUs) > 0 {
 		if org == nil {
@@ -155,6 +189,7 @@ func BuildPlan(ctx context.Context, opts Options, org OrgAPI, me Identity) (*Pla
 		plan.Targets[a.ID] = true
 	}
 	keep, skipped := Select(accounts, management, opts.IncludeManagement)
+	plan.Deployable = keep
 	for _, s := range skipped {
 		if opts.Shard.Has(s.Account.ID) && (opts.Only == nil || opts.Only[s.Account.ID]) {
 			plan.Skipped = append(plan.Skipped, Row{Account: s.Account.ID, Name: s.Account.Name, OU: s.Account.OU,

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -139,7 +138,7 @@ func (p *Pool) Run(ctx context.Context, jobs []Job) []Row {
 			}
 			if p.Progress != nil {
 				fmt.Fprintf(p.Progress, "fleet: %d/%d done, %d running, %d failed; %s %s\n",
-					done, len(jobs), active, failures, row.Account, row.Result)
+					done, len(jobs), active, failures, Printable(row.Account), Printable(string(row.Result)))
 			}
 			<-slots
 		}()
@@ -158,7 +157,12 @@ func (p *Pool) one(ctx context.Context, job Job, now func() time.Time) Row {
 	start := now()
 	log := io.Discard
 	if p.LogDir != "" {
-		row.Log = filepath.Join(p.LogDir, job.Stack+".log")
+		path, err := accountPath(p.LogDir, job.Account.ID, ".log")
+		if err != nil {
+			row.Result, row.Note = Result(ClassOther), err.Error()
+			return row
+		}
+		row.Log = path
 		f, err := os.Create(row.Log)
 		if err != nil {
 			row.Result, row.Note = Result(ClassOther), fmt.Sprintf("creating the log file: %v", err)

@@ -56,13 +56,45 @@ type Publisher struct {
 	DryRun  bool
 }
 
+// contextOf renders an account's context name.
+func (p *Publisher) contextOf(a Account) (string, error) {
+	name := a.Name
+	if name == "" {
+		name = a.ID
+	}
+	return render(p.Context, ContextName{ID: a.ID, Name: name, OU: a.OU, Stack: StackName(a.ID)})
+}
+
+// CheckContexts renders the context name of every account a run publishes,
+// before the first write, and refuses two accounts that would publish to one
+// context: the last to run would own its AWS_ROLE_ARN, and with --restrict
+// each would add its projects to it.
+func (p *Publisher) CheckContexts(accounts []Account) error {
+	owner := map[string]string{}
+	for _, a := range accounts {
+		name, err := p.contextOf(a)
+		if err != nil {
+			return &PlanError{fmt.Errorf("--context for account %s: %w", a.ID, err)}
+		}
+		if strings.TrimSpace(name) == "" {
+			return &PlanError{fmt.Errorf("--context renders an empty context name for account %s", a.ID)}
+		}
+		if Printable(name) != name {
+			return &PlanError{fmt.Errorf("--context renders the context name %q for account %s, which holds control "+
+				"characters; rename the account in fleet.yaml, or use {{.ID}}", name, a.ID)}
+		}
+		if other, taken := owner[name]; taken {
+			return &PlanError{fmt.Errorf("accounts %s and %s both publish to context %q; put {{.ID}} in --context, "+
+				"or give the accounts distinct names in fleet.yaml", other, a.ID, name)}
+		}
+		owner[name] = a.ID
+	}
+	return nil
+}
+
 // Do implements Worker.
 func (p *Publisher) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error) {
-	name := job.Account.Name
-	if name == "" {
-		name = job.Account.ID
-	}
-	contextName, err := render(p.Context, ContextName{ID: job.Account.ID, Name: name, OU: job.Account.OU, Stack: job.Stack})
+	contextName, err := p.contextOf(job.Account)
 	if err != nil {
 		return Outcome{}, &ClassError{ClassProgram, err}
 	}

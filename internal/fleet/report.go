@@ -4,12 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/inputfile"
 )
 
 // ReportVersion is the version of the --json document.
@@ -68,7 +69,10 @@ type Report struct {
 	Shard    string    `json:"shard,omitempty"`
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
-	Rows     []Row     `json:"rows"`
+	// Targets are what the run targeted, from its flags or fleet.yaml;
+	// --resume runs them again.
+	Targets *Targets `json:"targets,omitempty"`
+	Rows    []Row    `json:"rows"`
 }
 
 // Sort orders rows by account ID.
@@ -124,8 +128,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw, "ACCOUNT\tNAME\tOU\tRESULT\t+\t~\t-\t=\tROLE ARN\tTIME\tNOTE")
 	for _, row := range r.Rows {
 		c := row.Counts
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", row.Account, dash(row.Name), dash(row.OU),
-			row.Result, c.Create, c.Update, c.Delete, c.Same, dash(row.RoleArn), seconds(row.Seconds), firstLine(row.Note))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\n", Printable(row.Account), dash(Printable(row.Name)),
+			dash(Printable(row.OU)), Printable(string(row.Result)), c.Create, c.Update, c.Delete, c.Same,
+			dash(Printable(row.RoleArn)), seconds(row.Seconds), Printable(firstLine(row.Note)))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -176,9 +181,14 @@ func firstLine(s string) string {
 	return s
 }
 
-// ReadReport reads a --json document, refusing another version.
+// MaxReportBytes is the largest report ReadReport reads: about 50,000
+// accounts' rows.
+const MaxReportBytes = 32 << 20
+
+// ReadReport reads a --json document, a regular file of at most
+// MaxReportBytes, refusing another version and rows that no run writes.
 func ReadReport(path string) (*Report, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := inputfile.Read(path, MaxReportBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +200,53 @@ func ReadReport(path string) (*Report, error) {
 		return nil, fmt.Errorf("%s: report version %d, but this build reads version %d; re-run with this build's --json",
 			path, r.Version, ReportVersion)
 	}
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("%s: %w; a fleet report has one row per account, as --json writes it", path, err)
+	}
 	return &r, nil
+}
+
+// check refuses rows that no run writes: an account ID that is not one, a
+// result that is none, or a second row for an account, which would make the
+// exit code depend on the rows' order.
+func (r *Report) check() error {
+	first := map[string]int{}
+	for i, row := range r.Rows {
+		if err := CheckAccountID(row.Account); err != nil {
+			return fmt.Errorf("row %d: %w", i+1, err)
+		}
+		if !row.Result.Known() {
+			return fmt.Errorf("row %d: account %s has the unknown result %q; results are %s",
+				i+1, row.Account, row.Result, strings.Join(resultNames(), ", "))
+		}
+		if j, dup := first[row.Account]; dup {
+			return fmt.Errorf("account %s has 2 rows, %d and %d", row.Account, j+1, i+1)
+		}
+		first[row.Account] = i
+	}
+	if r.Targets != nil {
+		t, err := r.Targets.check(false)
+		if err != nil {
+			return fmt.Errorf("targets: %w", err)
+		}
+		if t.empty() {
+			return fmt.Errorf("targets: none")
+		}
+	}
+	return nil
+}
+
+// Known reports whether a result is one a run writes.
+func (r Result) Known() bool { return slices.Contains(resultNames(), string(r)) }
+
+// resultNames are every result a run writes, failure classes last.
+func resultNames() []string {
+	out := []string{string(ResultOK), string(ResultSkipped), string(ResultOrphaned), string(ResultDrift),
+		string(ResultCancelled), string(ResultPlanned), string(ResultFindings), string(ResultListed)}
+	for _, c := range Classes {
+		out = append(out, string(c))
+	}
+	return out
 }
 
 // Merge joins the reports of shards into one. An account in several reports
@@ -205,6 +261,12 @@ func Merge(reports ...*Report) (*Report, error) {
 		}
 		if out.Command == "" {
 			out.Command = r.Command
+		}
+		if i == 0 {
+			out.Targets = r.Targets
+		} else if !out.Targets.equal(r.Targets) {
+			return nil, fmt.Errorf("reports 1 and %d come from runs with different targets (%s, %s); merge the shards of one run",
+				i+1, out.Targets, r.Targets)
 		}
 		if out.Started.IsZero() || (!r.Started.IsZero() && r.Started.Before(out.Started)) {
 			out.Started = r.Started

@@ -16,9 +16,9 @@ import (
 
 // Fleet scenario 8: throttling. One account's first create is throttled:
 // the account is retried once and succeeds. Another is throttled on both
-// attempts: it ends throttled after exactly one retry. A third is given
-// another account's role by mistake: the pre-flight finds it wrong-account
-// before anything is written.
+// attempts: it ends throttled after exactly one retry. Before that, a third
+// is given another account's role by mistake: fleet.yaml is refused (exit 3)
+// before any AWS call, so nothing is written.
 func TestFleetThrottledIsRetriedOnce(t *testing.T) {
 	w := newWorld(t)
 	w.fleetEnv(t)
@@ -28,9 +28,15 @@ func TestFleetThrottledIsRetriedOnce(t *testing.T) {
 	once, twice, eu := o.ids["prod-api"], o.ids["prod-web"], o.ids["prod-eu"]
 	writeFile(t, dir, "fleet.yaml", fleetYAML("accounts:\n  \""+eu+"\":\n    assumeRoleArn: "+
 		fleet.RoleArn("aws", once, fleet.DefaultRoleName)+"\n"))
+	code, _, stderr := fleetRun(t, ctx, dir, "up", "--ou", "/prod")
+	require.Equal(t, fleet.ExitUsage, code, stderr)
+	assert.Contains(t, stderr, "accounts."+eu+".assumeRoleArn \""+fleet.RoleArn("aws", once, fleet.DefaultRoleName)+
+		"\" is a role of account "+once)
+	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, eu)), "nothing written in the account")
+
+	writeFile(t, dir, "fleet.yaml", fleetYAML(""))
 	w.awsSrv.faults.throttle(once, 1)
 	w.awsSrv.faults.throttle(twice, 2)
-
 	code, r, stderr := fleetReport(t, ctx, dir, "up", "--ou", "/prod", "--concurrency", "2", "--throttle-backoff", "100ms")
 	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
 	rows := rowsByAccount(r)
@@ -39,9 +45,7 @@ func TestFleetThrottledIsRetriedOnce(t *testing.T) {
 	assert.Equal(t, fleet.Result(fleet.ClassThrottled), rows[twice].Result, rows[twice].Note)
 	assert.Equal(t, 2, rows[twice].Attempts, "retried once, not more")
 	assert.Contains(t, rows[twice].Note, "api error Throttling: Rate exceeded")
-	assert.Equal(t, fleet.Result(fleet.ClassWrongAccount), rows[eu].Result, rows[eu].Note)
-	assert.Contains(t, rows[eu].Note, "the credentials for account "+eu+" are for account "+once)
-	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, eu)), "nothing written in the account")
+	assert.Equal(t, fleet.ResultOK, rows[eu].Result, rows[eu].Note)
 	log, err := os.ReadFile(rows[once].Log)
 	require.NoError(t, err)
 	assert.Contains(t, string(log), "=== throttled; retrying once after 100ms")
