@@ -5,9 +5,13 @@
 // The token goes only to the configured scheme, host and port: http:// is
 // refused unless the host is loopback, redirects to another origin are
 // refused, and a redirect is never followed for a method other than GET or
-// HEAD. Every call has a timeout; 429 answers (honouring Retry-After, capped)
-// are retried, and so are connection resets and 5xx answers to idempotent
-// calls. A write that is not idempotent (a POST) is never resent blindly: the
+// HEAD. Every call has a timeout. A 429 is retried after the wait its
+// Retry-After asks for (delay-seconds or an HTTP-date, RFC 9110), and pauses
+// every other call of the client until then, since the limit is the token's;
+// a Retry-After longer than the longest wait fails the call at once, saying
+// when to run again, rather than retrying early. Connection resets and 5xx
+// answers to idempotent calls are retried with exponential backoff. Tries and
+// each wait are bounded. A write that is not idempotent (a POST) is never resent blindly: the
 // methods that make one look first whether an earlier try took effect. The
 // token never appears in an error, even when the server echoes it.
 package circleci
@@ -25,6 +29,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unicode"
@@ -53,6 +58,15 @@ type Client struct {
 	backoff    time.Duration
 	maxWait    time.Duration
 	sleep      func(context.Context, time.Duration) error
+	now        func() time.Time
+
+	// mu guards the pause a 429 puts on every call of the client: the rate
+	// limit is the token's, so the workers of fleet publish share it.
+	mu sync.Mutex
+	// notBefore is when the API said calls may resume.
+	notBefore time.Time
+	// asked is the Retry-After that set a pause longer than maxWait.
+	asked string
 }
 
 // Option configures a Client.
@@ -82,6 +96,11 @@ func WithSleep(f func(context.Context, time.Duration) error) Option {
 	return func(c *Client) { c.sleep = f }
 }
 
+// WithClock sets the clock a Retry-After date is read against and the
+// client-wide pause is kept on (default time.Now); tests pair it with
+// WithSleep so that nothing depends on the wall clock.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
 // WithHTTPClient sets the HTTP client to send with. The client works on a copy
 // with its own redirect policy, so the caller's client is never changed; its
 // Timeout applies besides WithTimeout's.
@@ -104,6 +123,7 @@ func New(token string, opts ...Option) (*Client, error) {
 		backoff:    500 * time.Millisecond,
 		maxWait:    60 * time.Second,
 		sleep:      sleepContext,
+		now:        time.Now,
 	}
 	for _, o := range opts {
 		o(c)
@@ -304,11 +324,18 @@ func (c *Client) do(ctx context.Context, k call) error {
 			return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
 		}
 	}
+	paused := false // this call just waited out the pause its own 429 set
 	for attempt := 0; ; attempt++ {
+		if !paused {
+			if err := c.waitTurn(ctx, k); err != nil {
+				return err
+			}
+		}
+		paused = false
 		status, header, data, err := c.send(ctx, k.method, k.path, payload, k.body != nil)
 		if err != nil {
 			if k.idempotent && transient(err) && ctx.Err() == nil && attempt < c.maxRetries {
-				if err := c.sleep(ctx, c.wait(attempt, "")); err != nil {
+				if err := c.sleep(ctx, c.backoffWait(attempt)); err != nil {
 					return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
 				}
 				continue
@@ -321,19 +348,31 @@ func (c *Client) do(ctx context.Context, k call) error {
 		if status >= 200 && status < 300 {
 			return c.decode(k, data)
 		}
-		retryable := status == http.StatusTooManyRequests || (status >= 500 && k.idempotent)
-		if retryable && attempt < c.maxRetries {
-			if err := c.sleep(ctx, c.wait(attempt, header.Get("Retry-After"))); err != nil {
-				return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
-			}
-			continue
-		}
+		limited := status == http.StatusTooManyRequests
+		retryable := limited || (status >= 500 && k.idempotent)
 		apiErr := &APIError{Method: k.method, Path: k.path, Status: status, Hint: c.hint(status, k.what)}
 		var msg struct {
 			Message string `json:"message"`
 		}
 		if json.Unmarshal(data, &msg) == nil {
 			apiErr.Message = c.clean(msg.Message)
+		}
+		wait := c.backoffWait(attempt)
+		if limited {
+			// The pause holds every call of the client until then; a
+			// Retry-After past maxWait is not cut short.
+			var tooLong bool
+			if wait, tooLong = c.pause(attempt, header.Get("Retry-After")); tooLong {
+				apiErr.Hint = c.tooLong(header.Get("Retry-After"), wait)
+				return apiErr
+			}
+		}
+		if retryable && attempt < c.maxRetries {
+			if err := c.sleep(ctx, wait); err != nil {
+				return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
+			}
+			paused = limited
+			continue
 		}
 		if retryable {
 			apiErr.Hint = fmt.Sprintf("gave up after %d attempts; %s", attempt+1, apiErr.Hint)
@@ -416,21 +455,81 @@ func tooLarge(method, path string) error {
 		"it must be the API's own address, such as %s", method, path, MaxAnswer>>20, DefaultBaseURL)
 }
 
-// wait is how long to wait before retry number attempt+1: Retry-After when
-// the API sent one, else exponential backoff with jitter; never more than
-// maxWait.
-func (c *Client) wait(attempt int, retryAfter string) time.Duration {
-	if retryAfter = strings.TrimSpace(retryAfter); retryAfter != "" {
-		if s, err := strconv.ParseUint(retryAfter, 10, 64); err == nil {
-			if s >= uint64(c.maxWait/time.Second) { // compared in seconds: no Duration overflow
-				return c.maxWait
-			}
-			return min(time.Duration(s)*time.Second, c.maxWait)
-		}
-		if t, err := http.ParseTime(retryAfter); err == nil {
-			return min(max(time.Until(t), 0), c.maxWait)
+// waitTurn waits out the client's pause, if a 429 set one; a pause longer
+// than maxWait fails the call without sending it.
+func (c *Client) waitTurn(ctx context.Context, k call) error {
+	c.mu.Lock()
+	d, asked := c.notBefore.Sub(c.now()), c.asked
+	c.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	if d > c.maxWait {
+		return &APIError{Method: k.method, Path: k.path, Status: http.StatusTooManyRequests,
+			Hint: c.tooLong(asked, d)}
+	}
+	if err := c.sleep(ctx, d); err != nil {
+		return fmt.Errorf("circleci: %s %s: %w", k.method, k.path, err)
+	}
+	return nil
+}
+
+// pause makes every call of the client wait as a 429's Retry-After says, or,
+// without one, for the backoff of this attempt, and returns that wait. It
+// returns true when Retry-After asks for more than maxWait.
+func (c *Client) pause(attempt int, retryAfter string) (time.Duration, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	d, ok := c.retryAfter(retryAfter, now)
+	if !ok {
+		d = c.backoffWait(attempt)
+	}
+	if until := now.Add(d); until.After(c.notBefore) {
+		c.notBefore = until
+		if d > c.maxWait {
+			c.asked = retryAfter
 		}
 	}
+	return d, d > c.maxWait
+}
+
+// tooLong is the hint of a call given up because the API asked for a longer
+// wait than maxWait.
+func (c *Client) tooLong(asked string, d time.Duration) string {
+	return fmt.Sprintf("rate limited: CircleCI asked to wait %s (Retry-After: %s), longer than the %s this "+
+		"command waits; run it again after %s", d.Round(time.Second), asked, c.maxWait,
+		c.now().Add(d).UTC().Format(time.RFC3339))
+}
+
+// retryAfter reads Retry-After (RFC 9110, section 10.2.3): delay-seconds,
+// or an HTTP-date in any of the three forms of section 5.6.7, read against
+// the client's clock; a date in the past means no wait. Delays too large for
+// a Duration are capped at a day, which is past any maxWait, so that they
+// never overflow. It returns false when the header is absent or invalid.
+func (c *Client) retryAfter(v string, now time.Time) (time.Duration, bool) {
+	const day = 24 * time.Hour
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if strings.Trim(v, "0123456789") == "" { // 1*DIGIT
+		s, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || s >= uint64(day/time.Second) { // out of range: larger still
+			return day, true
+		}
+		return time.Duration(s) * time.Second, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
+	}
+	return min(max(t.Sub(now), 0), day), true
+}
+
+// backoffWait is the wait before retry number attempt+1 when the API said
+// nothing: exponential backoff with jitter, never more than maxWait.
+func (c *Client) backoffWait(attempt int) time.Duration {
 	d := c.maxWait
 	if attempt < 30 && c.backoff<<attempt > 0 {
 		d = min(c.backoff<<attempt, c.maxWait)

@@ -189,7 +189,7 @@ func (c *Client) CreateContext(ctx context.Context, orgID, name string) (*Contex
 		if attempt >= c.maxRetries {
 			return nil, fmt.Errorf("%w; context %q still does not exist after %d attempts", err, name, attempt+1)
 		}
-		if err := c.sleep(ctx, c.wait(attempt, "")); err != nil {
+		if err := c.sleep(ctx, c.backoffWait(attempt)); err != nil {
 			return nil, fmt.Errorf("circleci: POST /context: %w", err)
 		}
 	}
@@ -318,7 +318,7 @@ func (c *Client) AddRestriction(ctx context.Context, contextID, typ, value strin
 		if conflict { // it exists: read it back at once
 			continue
 		}
-		if err := c.sleep(ctx, c.wait(attempt, "")); err != nil {
+		if err := c.sleep(ctx, c.backoffWait(attempt)); err != nil {
 			return false, fmt.Errorf("circleci: POST %s/restrictions: %w", p, err)
 		}
 	}

@@ -258,36 +258,6 @@ func TestAnswerTooLarge(t *testing.T) {
 	}
 }
 
-// Finding 4: a Retry-After too large for time.Duration is capped, not turned
-// into a negative wait.
-func TestRetryAfterIsCappedWithoutOverflow(t *testing.T) {
-	for _, after := range []string{"3600", "9300000000", "18446744073709551615", "99999999999999999999999"} {
-		t.Run(after, func(t *testing.T) {
-			s := circlecitest.NewServer()
-			defer s.Close()
-			var n atomic.Int32
-			s.SetFault(func(w http.ResponseWriter, r *http.Request) bool {
-				if n.Add(1) > 1 {
-					return false
-				}
-				w.Header().Set("Retry-After", after)
-				w.WriteHeader(http.StatusTooManyRequests)
-				return true
-			})
-			var rec waits
-			c := client(t, s, circlecitest.Token, circleci.WithMaxRetryWait(7*time.Second), circleci.WithSleep(rec.sleep))
-			_, err := c.FindContext(t.Context(), org, "aws-dev")
-			require.NoError(t, err)
-			if after == "99999999999999999999999" { // not a number Go can hold: the backoff applies
-				require.Len(t, rec.all(), 1)
-				assert.Positive(t, rec.all()[0])
-				return
-			}
-			assert.Equal(t, []time.Duration{7 * time.Second}, rec.all())
-		})
-	}
-}
-
 func TestRetryAfterIsHonoured(t *testing.T) {
 	s := circlecitest.NewServer()
 	defer s.Close()

@@ -58,19 +58,19 @@ func TestFleetReportMerge(t *testing.T) {
 	assert.Less(t, strings.Index(r.stdout, "100000000001"), strings.Index(r.stdout, "200000000001"), r.stdout)
 }
 
-// TestFleetExitCodesInREADME keeps the exit codes of fleet --help and of the
-// README's "Many accounts" section equal.
-func TestFleetExitCodesInREADME(t *testing.T) {
+// TestFleetExitCodesInDocs keeps the exit codes of fleet --help and of
+// docs/fleet.md equal.
+func TestFleetExitCodesInDocs(t *testing.T) {
 	for _, args := range [][]string{{"fleet", "--help"}, {"fleet", "up", "--help"}, {"fleet", "report", "merge", "--help"}} {
 		r := run(t, cli.Env{}, args...)
 		require.Equal(t, 0, r.code)
 		assert.Contains(t, r.stdout, fleet.ExitCodesHelp, args)
 	}
-	raw, err := os.ReadFile("../../README.md")
+	raw, err := os.ReadFile("../../docs/fleet.md")
 	require.NoError(t, err)
-	readme := string(raw)
-	start := strings.Index(readme, "<!-- fleet exit codes")
-	end := strings.Index(readme, "<!-- end of fleet exit codes -->")
-	require.True(t, start >= 0 && end > start, "README.md lacks the fleet exit codes block")
-	assert.Equal(t, "```text\n"+fleet.ExitCodesHelp+"\n```\n", readme[start+strings.Index(readme[start:], "\n")+1:end])
+	doc := string(raw)
+	start := strings.Index(doc, "<!-- fleet exit codes")
+	end := strings.Index(doc, "<!-- end of fleet exit codes -->")
+	require.True(t, start >= 0 && end > start, "docs/fleet.md lacks the fleet exit codes block")
+	assert.Equal(t, "```text\n"+fleet.ExitCodesHelp+"\n```\n", doc[start+strings.Index(doc[start:], "\n")+1:end])
 }

@@ -51,6 +51,9 @@ type Engine struct {
 	// Env is the environment of every pulumi command (backend, passphrase).
 	Env    map[string]string
 	Prober Prober
+	// backend is the run's one listing of the stacks, shared by every
+	// account.
+	backend backendOnce
 }
 
 // Do implements Worker: pre-flight, conflict check, config, then the
@@ -72,28 +75,20 @@ func (e *Engine) Do(ctx context.Context, job Job, log io.Writer) (Outcome, error
 	// it (--adopt-existing), so the stack exports it without holding it.
 	owned, adopted := false, false
 	var st auto.Stack
-	if e.Mode == ModePlan {
-		ws, err := e.workspace(ctx, dir)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if exists, err := hasStack(ctx, ws, job.Stack); err != nil {
+	if e.Mode == ModePlan { // read from the backend: no engine, no process per stack on a file backend
+		if exists, err := e.hasStack(ctx, job.Stack); err != nil {
 			return Outcome{}, err
 		} else if exists {
-			s, err := auto.SelectStack(ctx, job.Stack, ws)
+			s, err := e.readState(ctx, job.Stack)
 			if err != nil {
 				return Outcome{}, err
 			}
-			owned = ownsResource(ctx, s, typeOIDCProvider, probe.ProviderArn)
-			adopted = !owned && probe.ProviderArn != "" && outputString(ctx, s, "providerArn") == probe.ProviderArn
+			owned = s.owns(typeOIDCProvider, probe.ProviderArn)
+			adopted = !owned && probe.ProviderArn != "" && s.output("providerArn") == probe.ProviderArn
 		}
 	} else {
 		if e.Mode == ModeDrift { // drift creates nothing, not even a stack
-			ws, err := e.workspace(ctx, dir)
-			if err != nil {
-				return Outcome{}, err
-			}
-			if exists, err := hasStack(ctx, ws, job.Stack); err != nil {
+			if exists, err := e.hasStack(ctx, job.Stack); err != nil {
 				return Outcome{}, err
 			} else if !exists {
 				return Outcome{Result: ResultDrift, Note: "no stack yet: run fleet up"}, nil
@@ -188,14 +183,6 @@ func (e *Engine) configure(ctx context.Context, st auto.Stack, program, provider
 	return ws.SaveStackSettings(ctx, st.Name(), settings)
 }
 
-func hasStack(ctx context.Context, ws auto.Workspace, name string) (bool, error) {
-	list, err := ws.ListStacks(ctx)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(list, func(s auto.StackSummary) bool { return s.Name == name }), nil
-}
-
 // ownsResource reports whether the stack's state holds a resource of this
 // type and ID.
 func ownsResource(ctx context.Context, st auto.Stack, typ, id string) bool {
@@ -288,19 +275,28 @@ func (e *Engine) InstallPlugins(ctx context.Context) error {
 	return nil
 }
 
-// Stacks lists the fleet stacks in the backend, as account IDs.
+// Stacks lists the fleet stacks in the backend, as account IDs: the run's
+// one listing, or, after an up, which creates stacks, a new one.
 func (e *Engine) Stacks(ctx context.Context) ([]string, error) {
-	ws, err := e.workspace(ctx, e.WorkDir)
-	if err != nil {
-		return nil, err
-	}
-	list, err := ws.ListStacks(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("listing the stacks of the backend: %w", err)
+	var names map[string]bool
+	if e.Mode == ModeUp {
+		ws, err := e.workspace(ctx, e.WorkDir)
+		if err != nil {
+			return nil, err
+		}
+		if names, err = listStacks(ctx, ws); err != nil {
+			return nil, err
+		}
+	} else {
+		idx, err := e.index(ctx)
+		if err != nil {
+			return nil, err
+		}
+		names = idx.names
 	}
 	var ids []string
-	for _, s := range list {
-		if id, ok := AccountOfStack(s.Name); ok {
+	for name := range names {
+		if id, ok := AccountOfStack(name); ok {
 			ids = append(ids, id)
 		}
 	}

@@ -98,6 +98,12 @@ func (p *Publisher) Do(ctx context.Context, job Job, log io.Writer) (Outcome, er
 	if err != nil {
 		return Outcome{}, &ClassError{ClassProgram, err}
 	}
+	if ok, err := p.Engine.hasStack(ctx, job.Stack); err != nil {
+		return Outcome{}, err
+	} else if !ok {
+		return Outcome{}, &ClassError{ClassOther, fmt.Errorf("account %s has no stack %s yet: run fleet up first",
+			job.Account.ID, job.Stack)}
+	}
 	dir, err := p.Engine.accountDir(job)
 	if err != nil {
 		return Outcome{}, err
@@ -105,12 +111,6 @@ func (p *Publisher) Do(ctx context.Context, job Job, log io.Writer) (Outcome, er
 	ws, err := p.Engine.workspace(ctx, dir)
 	if err != nil {
 		return Outcome{}, err
-	}
-	if ok, err := hasStack(ctx, ws, job.Stack); err != nil {
-		return Outcome{}, err
-	} else if !ok {
-		return Outcome{}, &ClassError{ClassOther, fmt.Errorf("account %s has no stack %s yet: run fleet up first",
-			job.Account.ID, job.Stack)}
 	}
 	s, err := stackout.FromWorkspace(ctx, ws, job.Stack)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/audit"
 )
@@ -66,27 +65,20 @@ func (a *Auditor) Do(ctx context.Context, job Job, log io.Writer) (Outcome, erro
 // from the backend, and calls nothing in the account.
 type Lister struct{ Engine *Engine }
 
-// Do implements Worker.
+// Do implements Worker. It reads the run's one listing and, on a file
+// backend, the stack's checkpoint: no pulumi process per account.
 func (l *Lister) Do(ctx context.Context, job Job, _ io.Writer) (Outcome, error) {
-	dir, err := l.Engine.accountDir(job)
-	if err != nil {
-		return Outcome{}, err
-	}
-	ws, err := l.Engine.workspace(ctx, dir)
-	if err != nil {
-		return Outcome{}, err
-	}
-	exists, err := hasStack(ctx, ws, job.Stack)
+	exists, err := l.Engine.hasStack(ctx, job.Stack)
 	if err != nil {
 		return Outcome{}, err
 	}
 	out := Outcome{Result: ResultListed, Note: "no stack yet"}
 	if exists {
-		st, err := auto.SelectStack(ctx, job.Stack, ws)
+		s, err := l.Engine.readState(ctx, job.Stack)
 		if err != nil {
 			return Outcome{}, err
 		}
-		out.RoleArn = outputString(ctx, st, "roleArn")
+		out.RoleArn = s.output("roleArn")
 		out.Note = "stack " + job.Stack
 	}
 	return out, nil

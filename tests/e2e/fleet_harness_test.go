@@ -220,15 +220,15 @@ func mustJSON(t *testing.T, r *fleet.Report) string {
 	return b.String()
 }
 
-var update = flag.Bool("update", false, "rewrite the README's fleet transcripts from this run")
+var update = flag.Bool("update", false, "rewrite the fleet transcripts of docs/fleet.md from this run")
 
-// fixedIDs are the account IDs the README's transcripts show, by account name.
+// fixedIDs are the account IDs docs/fleet.md's transcripts show, by account name.
 var fixedIDs = map[string]string{
 	"prod-api": "210000000001", "prod-web": "210000000002", "prod-eu": "220000000001",
 	"sandbox-a": "310000000001", "sandbox-b": "310000000002", "sandbox-closed": "310000000003",
 }
 
-// transcript renders a run's report as the README shows it: moto's random
+// transcript renders a run's report as docs/fleet.md shows it: moto's random
 // account IDs replaced by fixed ones and the times left out, so that it is
 // the same on every run.
 func (o *fleetOrg) transcript(t *testing.T, command string, r *fleet.Report) string {
@@ -253,22 +253,23 @@ func (o *fleetOrg) transcript(t *testing.T, command string, r *fleet.Report) str
 	return "```text\n$ " + command + "\n" + table.String() + "```\n"
 }
 
-// readmeBlock checks that the README holds content between the marker line
-// that starts with open and the line close, or writes it there with -update.
-func readmeBlock(t *testing.T, open, close, content string) {
+// fleetDocBlock checks that docs/fleet.md holds content between the marker
+// line that starts with open and the line close, or writes it there with
+// -update.
+func fleetDocBlock(t *testing.T, open, close, content string) {
 	t.Helper()
-	path := filepath.Join(repoRoot(), "README.md")
+	path := filepath.Join(repoRoot(), "docs", "fleet.md")
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
 	s := string(raw)
 	i := strings.Index(s, open)
-	require.GreaterOrEqual(t, i, 0, "README.md lacks %q", open)
+	require.GreaterOrEqual(t, i, 0, "docs/fleet.md lacks %q", open)
 	i += strings.Index(s[i:], "\n") + 1
 	j := strings.Index(s[i:], close)
-	require.GreaterOrEqual(t, j, 0, "README.md lacks %q", close)
+	require.GreaterOrEqual(t, j, 0, "docs/fleet.md lacks %q", close)
 	if *update {
 		require.NoError(t, os.WriteFile(path, []byte(s[:i]+content+s[i+j:]), 0o644))
 		return
 	}
-	require.Equal(t, content, s[i:i+j], "README.md is out of date: run the e2e test with -update")
+	require.Equal(t, content, s[i:i+j], "docs/fleet.md is out of date: run the e2e test with -update")
 }

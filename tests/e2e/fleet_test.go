@@ -133,12 +133,12 @@ func TestFleetIsolationThenResume(t *testing.T) {
 	assert.Equal(t, fleet.ResultPlanned, rowsByAccount(planned)[c].Result, "the quota is the program's to find")
 	assert.Empty(t, w.aws.since(before), "plan calls no provider")
 	assert.Empty(t, rolesIn(ctx, t, accountIAM(t, c)))
-	readmeBlock(t, "<!-- fleet plan transcript", "<!-- end of fleet plan transcript -->",
+	fleetDocBlock(t, "<!-- fleet plan transcript", "<!-- end of fleet plan transcript -->",
 		o.transcript(t, "circleci-oidc fleet plan --org", planned))
 
 	code, r, stderr := fleetReport(t, ctx, dir, "up", "--org", "--concurrency", "2")
 	require.Equal(t, fleet.ExitFailure, code, describe(r, stderr))
-	readmeBlock(t, "<!-- fleet up transcript", "<!-- end of fleet up transcript -->",
+	fleetDocBlock(t, "<!-- fleet up transcript", "<!-- end of fleet up transcript -->",
 		o.transcript(t, "circleci-oidc fleet up --org --concurrency 2", r))
 	rows := rowsByAccount(r)
 	assert.Equal(t, fleet.Result(fleet.ClassConflict), rows[b].Result, rows[b].Note)
@@ -159,7 +159,7 @@ func TestFleetIsolationThenResume(t *testing.T) {
 	before = w.aws.snapshot()
 	code, r2, stderr := fleetReport(t, ctx, dir, "up", "--org", "--adopt-existing", "--resume", report, "--only", "failed")
 	require.Equal(t, fleet.ExitOK, code, describe(r2, stderr))
-	readmeBlock(t, "<!-- fleet resume transcript", "<!-- end of fleet resume transcript -->",
+	fleetDocBlock(t, "<!-- fleet resume transcript", "<!-- end of fleet resume transcript -->",
 		o.transcript(t, "circleci-oidc fleet up --org --adopt-existing --resume report.json --only failed", r2))
 	rows2 := rowsByAccount(r2)
 	assert.Equal(t, fleet.ResultOK, rows2[b].Result, rows2[b].Note)
