@@ -32,3 +32,14 @@ func TestWarnsOfCapitalsInTheHost(t *testing.T) {
 	require.Len(t, w, 1, "%q", w)
 	assert.Contains(t, w[0], `rules[1].vcsOrigins[0] "Bitbucket.org/acme/api"`)
 }
+
+// TestAudiencesNeverEmpty: an empty audiences list would build a policy
+// without an aud condition (trust.Build); the default fills it, and
+// validation refuses a configuration that skipped the default.
+func TestAudiencesNeverEmpty(t *testing.T) {
+	c := config.Config{OrganizationID: org, ProjectIDs: []string{project}, Audiences: []string{}}.WithDefaults()
+	assert.Equal(t, []string{org}, c.Audiences, "audiences: [] takes the default")
+	c.Audiences = nil
+	require.Error(t, c.Validate())
+	assert.Contains(t, fieldProblems(c, "audiences"), "is empty; leave it unset for the default [organizationId], or give the accepted aud values")
+}

@@ -86,6 +86,11 @@ func (c Config) validateIdentity(p *problems) {
 			"or make the two agree", issuerOrg(c.IssuerURL), c.OrganizationID)
 	}
 
+	if len(c.Audiences) == 0 {
+		// WithDefaults fills it; without audiences the trust policy would not
+		// pin aud at all.
+		p.add("audiences", "", "is empty; leave it unset for the default [organizationId], or give the accepted aud values")
+	}
 	if len(c.Audiences) > MaxAudiences {
 		p.add("audiences", "", "has %d entries; IAM allows at most %d", len(c.Audiences), MaxAudiences)
 	}
