@@ -8,9 +8,11 @@ import (
 	"os/signal"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/cli"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/termguard"
 )
 
 func main() {
+	termguard.Restore() // see termguard: TERM was "dumb" while packages initialized
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	code := cli.Execute(ctx, os.Args[1:], cli.OSEnv())
 	stop()

@@ -86,6 +86,11 @@ func (c Config) validateIdentity(p *problems) {
 			"or make the two agree", issuerOrg(c.IssuerURL), c.OrganizationID)
 	}
 
+	if len(c.Audiences) == 0 {
+		// WithDefaults fills it; without audiences the trust policy would not
+		// pin aud at all.
+		p.add("audiences", "", "is empty; leave it unset for the default [organizationId], or give the accepted aud values")
+	}
 	if len(c.Audiences) > MaxAudiences {
 		p.add("audiences", "", "has %d entries; IAM allows at most %d", len(c.Audiences), MaxAudiences)
 	}
@@ -375,8 +380,9 @@ func policyProblem(doc string) string {
 	return ""
 }
 
-// Warnings returns what is allowed but weak: branch or tag limits without a
-// repository, which a build of a forked pull request can meet.
+// Warnings returns what is allowed but weak or likely wrong: branch or tag
+// limits without a repository, which a build of a forked pull request can
+// meet; and a vcsOrigins host with capitals, which never matches.
 func (c Config) Warnings() []string {
 	rules, prefix := c.Rules, "rules[%d]."
 	if len(rules) == 0 {
@@ -384,14 +390,22 @@ func (c Config) Warnings() []string {
 	}
 	var out []string
 	for i, r := range rules {
+		p := prefix
+		if p != "" {
+			p = fmt.Sprintf(prefix, i)
+		}
 		if (len(r.Branches) > 0 || len(r.GitTags) > 0) && len(r.VCSOrigins) == 0 {
-			p := prefix
-			if p != "" {
-				p = fmt.Sprintf(prefix, i)
-			}
 			out = append(out, fmt.Sprintf("circleci-oidc: %[1]sbranches and %[1]sgitTags are set without "+
 				"%[1]svcsOrigins: a build of a forked pull request carries the same ref when secrets are passed to "+
 				"forks; pin the repository with %[1]svcsOrigins", p))
+		}
+		for j, o := range r.VCSOrigins {
+			if host, rest, _ := strings.Cut(o, "/"); host != strings.ToLower(host) {
+				out = append(out, fmt.Sprintf("circleci-oidc: %svcsOrigins[%d] %q: the host has capitals, but CircleCI "+
+					"writes vcs-origin with the host in lower case, and IAM's StringLike is case-sensitive, so this "+
+					"never matches; give %q (owner and repository spelt exactly as CircleCI shows them)",
+					p, j, o, strings.ToLower(host)+"/"+rest))
+			}
 		}
 	}
 	return out

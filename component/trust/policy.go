@@ -74,7 +74,9 @@ type Spec struct {
 	ProviderARN string
 	// IssuerURL is the token issuer, whose host and path prefix every condition key.
 	IssuerURL string
-	// Audiences are the accepted aud values.
+	// Audiences are the accepted aud values. Without any, the policy has no
+	// aud condition, and STS still requires aud to be one of the provider's
+	// client IDs; the component always gives at least one.
 	Audiences []string
 	// Scope limits the accepted sub values when Rules is empty.
 	Scope Scope
@@ -133,7 +135,10 @@ func (spec Spec) Scopes() []Scope {
 func Build(spec Spec) Document {
 	key := IssuerKey(spec.IssuerURL)
 	scopes := spec.Scopes()
-	cond := Conditions{StringEquals: {key + ":aud": sortedUnique(spec.Audiences)}}
+	cond := Conditions{}
+	if len(spec.Audiences) > 0 {
+		cond.add(StringEquals, key+":aud", spec.Audiences...)
+	}
 	var projects []string
 	everyRuleNamesProjects := true
 	for _, scope := range scopes {

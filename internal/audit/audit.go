@@ -136,7 +136,7 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 			text := trust.DecodeDocument(aws.ToString(r.AssumeRolePolicyDocument))
 			// Parse first, then look: JSON may spell "/" as "\/".
 			doc, err := trust.Parse(text)
-			if !namesCircleCI(doc, err, text, isCircleCI) {
+			if !namesCircleCI(doc, err, text, isCircleCI) && !hasWildcard(doc) {
 				continue
 			}
 			role := Role{Name: name, ARN: arn, Size: Size(text), Findings: []Finding{}}
@@ -150,6 +150,10 @@ func Scan(ctx context.Context, api ReadAPI, opts Options) (Report, error) {
 			for i, st := range doc.Statement {
 				if st.Effect != "Allow" {
 					continue
+				}
+				if fs, ok := gradeWildcard(name, arn, i, st, doc, isCircleCI); ok {
+					role.Statements++
+					role.Findings = append(role.Findings, fs...)
 				}
 				for _, fed := range st.Principal.Federated {
 					key := providerKey(fed)

@@ -28,6 +28,7 @@ const (
 	CheckUnusedClientID  = "unused-client-id"
 	CheckUnreadable      = "unreadable-policy"
 	CheckNoProvider      = "provider-missing"
+	CheckWildcard        = "wildcard-principal"
 )
 
 // Finding is one weakness.

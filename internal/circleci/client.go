@@ -33,6 +33,8 @@ import (
 	"syscall"
 	"time"
 	"unicode"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/origin"
 )
 
 // DefaultBaseURL is CircleCI cloud's API v2.
@@ -155,7 +157,7 @@ func checkBaseURL(raw string) (*url.URL, error) {
 		return nil, fmt.Errorf("circleci: base URL %q must not carry credentials, a query or a fragment; "+
 			"give only scheme, host and path, such as %s", redactUserinfo(u), DefaultBaseURL)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if !origin.Secure(u) {
 		return nil, fmt.Errorf("circleci: base URL %q uses http://, which would send the API token in clear text; "+
 			"use https:// (http:// is accepted only for loopback hosts such as 127.0.0.1)", raw)
 	}
@@ -170,30 +172,8 @@ func redactUserinfo(u *url.URL) string {
 	return v.String()
 }
 
-// isLoopback reports whether host is localhost or an address in 127.0.0.0/8
-// or ::1.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // sameOrigin reports whether u has the base URL's scheme, host and port.
-func (c *Client) sameOrigin(u *url.URL) bool {
-	port := func(u *url.URL) string {
-		if p := u.Port(); p != "" {
-			return p
-		}
-		if strings.EqualFold(u.Scheme, "https") {
-			return "443"
-		}
-		return "80"
-	}
-	return strings.EqualFold(u.Scheme, c.origin.Scheme) && strings.EqualFold(u.Hostname(), c.origin.Hostname()) &&
-		port(u) == port(c.origin)
-}
+func (c *Client) sameOrigin(u *url.URL) bool { return origin.Same(u, c.origin) }
 
 // RedirectError is a redirect the client refused to follow.
 type RedirectError struct {
@@ -541,11 +521,7 @@ func (c *Client) backoffWait(attempt int) time.Duration {
 // escaped) is replaced, control characters are dropped, and the text is cut
 // to a reasonable length.
 func (c *Client) clean(s string) string {
-	for _, form := range []string{c.token, url.QueryEscape(c.token), url.PathEscape(c.token)} {
-		if form != "" {
-			s = strings.ReplaceAll(s, form, "[REDACTED]")
-		}
-	}
+	s = origin.Redact(s, c.token)
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '

@@ -91,11 +91,16 @@ func newDoctorCommand(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			var foreign []string
+			if roleARN != "" {
+				policy, foreign = doctor.InAccount(policy, roleAccount(roleARN))
+			}
 			signature := doctor.ErrNotChecked
 			if verify {
 				signature = doctor.Verify(ctx, tok, issuerURL, env.HTTP)
 			}
 			report := doctor.Diagnose(tok, policy, source, env.Now(), signature)
+			report.NoteForeignProviders(foreign, roleAccount(roleARN))
 			if roleARN != "" {
 				arn, found, clientIDs, err := roleProvider(ctx, roleARN, tok.Claims.Issuer)
 				if err != nil {
@@ -188,6 +193,9 @@ func rolePolicy(ctx context.Context, roleARN string) (string, error) {
 	out, err := client.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
 	if err != nil {
 		return "", fmt.Errorf("reading role %s: %w", name, err)
+	}
+	if err := sameRole(roleARN, aws.ToString(out.Role.Arn)); err != nil {
+		return "", err
 	}
 	return trust.DecodeDocument(aws.ToString(out.Role.AssumeRolePolicyDocument)), nil
 }

@@ -26,7 +26,7 @@ const (
 // mainOnlyPolicy is what the component builds for project, main branch.
 func mainOnlyPolicy() string {
 	return trust.Build(trust.Spec{
-		ProviderARN: "arn:aws:iam::111111111111:oidc-provider/oidc.circleci.com/org/" + org,
+		ProviderARN: "arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/" + org, // moto's account
 		IssuerURL:   "https://oidc.circleci.com/org/" + org,
 		Audiences:   []string{org},
 		Scope:       trust.Scope{OrganizationID: org, ProjectIDs: []string{project}, Branches: []string{"main"}},

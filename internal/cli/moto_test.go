@@ -115,7 +115,7 @@ func TestDoctorChecksTheProvider(t *testing.T) {
 // a literal %2A became * and a Deny meant for nothing refused every token.
 // Encoded, as IAM and moto return it, it is decoded once.
 func TestDoctorDecodesRolePolicyOnlyWhenEncoded(t *testing.T) {
-	doc := strings.Replace(mainOnlyPolicy(), "\n  ]\n}", `,{"Effect":"Deny","Principal":{"Federated":"arn:aws:iam::111111111111:oidc-provider/oidc.circleci.com/org/`+
+	doc := strings.Replace(mainOnlyPolicy(), "\n  ]\n}", `,{"Effect":"Deny","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.circleci.com/org/`+
 		org+`"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"oidc.circleci.com/org/`+org+`:sub":"*%2A*"}}}]}`, 1)
 	for _, encoded := range []bool{false, true} {
 		served := doc
@@ -127,7 +127,7 @@ func TestDoctorDecodesRolePolicyOnlyWhenEncoded(t *testing.T) {
 			var body bytes.Buffer
 			switch r.Form.Get("Action") {
 			case "GetRole":
-				body.WriteString(`<GetRoleResponse><GetRoleResult><Role><RoleName>r</RoleName><AssumeRolePolicyDocument>`)
+				body.WriteString(`<GetRoleResponse><GetRoleResult><Role><RoleName>r</RoleName><Arn>arn:aws:iam::123456789012:role/r</Arn><AssumeRolePolicyDocument>`)
 				_ = xml.EscapeText(&body, []byte(served))
 				body.WriteString(`</AssumeRolePolicyDocument></Role></GetRoleResult></GetRoleResponse>`)
 			case "GetOpenIDConnectProvider":

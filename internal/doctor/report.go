@@ -106,6 +106,7 @@ func Diagnose(t *Token, policy trust.Document, source string, now time.Time, sig
 	default:
 		r.Outcome, r.Reason = Refused, r.Verdict.Reason
 	}
+	r.noteCase(policy)
 	return r
 }
 

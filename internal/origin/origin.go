@@ -1,0 +1,104 @@
+// Package origin pins a credential to the scheme, host and port it was given
+// for: it says whether a URL is safe to send a credential to (https, or http
+// to a loopback host), whether two URLs share an origin, and how to clean a
+// text that a server may have filled with the credential.
+//
+// internal/circleci and tools/ghrelease share it, so that the CircleCI token
+// and the GitHub token follow one rule.
+package origin
+
+import (
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// IsLoopback reports whether host is localhost or an address in 127.0.0.0/8
+// or ::1.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Secure reports whether a credential may travel to u: over https, or over
+// http to a loopback host, which a test server uses.
+func Secure(u *url.URL) bool {
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return u.Host != ""
+	case "http":
+		return u.Host != "" && IsLoopback(u.Hostname())
+	}
+	return false
+}
+
+// Port is u's port, or its scheme's default one.
+func Port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "https") {
+		return "443"
+	}
+	return "80"
+}
+
+// Same reports whether a and b have the same scheme, host and port.
+func Same(a, b *url.URL) bool {
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && Port(a) == Port(b)
+}
+
+// Of is u's origin alone, such as https://api.github.com or
+// http://127.0.0.1:8080: no credentials, path or query, which may hold a
+// secret.
+func Of(u *url.URL) string {
+	return (&url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host)}).String()
+}
+
+// Redact replaces secret in s with [REDACTED], whether s holds it as sent,
+// percent-encoded (in part or whole) or with characters JSON-escaped
+// (`\u005f`), as a server that echoes its input may. Escapes are decoded
+// before the secret is looked for, so the text returned is the decoded one.
+func Redact(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	s = decodeEscapes(s)
+	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+		s = strings.ReplaceAll(s, form, "[REDACTED]")
+	}
+	return s
+}
+
+// decodeEscapes decodes JSON `\uXXXX` escapes and `%XX` percent escapes; a
+// malformed escape is left as it is.
+func decodeEscapes(s string) string {
+	if !strings.ContainsAny(s, `\%`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		switch {
+		case s[i] == '\\' && i+6 <= len(s) && s[i+1] == 'u':
+			if n, err := strconv.ParseUint(s[i+2:i+6], 16, 32); err == nil && utf8.ValidRune(rune(n)) {
+				b.WriteRune(rune(n))
+				i += 6
+				continue
+			}
+		case s[i] == '%' && i+3 <= len(s):
+			if n, err := strconv.ParseUint(s[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}

@@ -1,0 +1,53 @@
+package origin
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestSecureAndSame(t *testing.T) {
+	for _, tc := range []struct {
+		a, b         string
+		secure, same bool
+	}{
+		{"https://api.github.com/x", "https://API.github.com:443/y", true, true},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8081", true, false},
+		{"http://localhost", "http://localhost:80/z", true, true},
+		{"http://[::1]:9", "https://[::1]:9", true, false},
+		{"http://api.github.com", "https://api.github.com", false, false},
+		{"ftp://127.0.0.1", "ftp://127.0.0.1", false, true},
+		{"https://api.github.com", "https://api.github.com.evil.test", true, false},
+	} {
+		a, b := mustParse(t, tc.a), mustParse(t, tc.b)
+		assert.Equal(t, tc.secure, Secure(a), "Secure(%s)", tc.a)
+		assert.Equal(t, tc.same, Same(a, b), "Same(%s, %s)", tc.a, tc.b)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	const secret = "ghp_abc-def+1"
+	for in, want := range map[string]string{
+		"token ghp_abc-def+1 here":            "token [REDACTED] here",
+		`token ghp\u005fabc-def+1`:            "token [REDACTED]",
+		`token \u0067\u0068\u0070_abc-def+1`:  "token [REDACTED]",
+		"token ghp%5Fabc-def%2B1":             "token [REDACTED]",
+		"token ghp_abc-def%2B1":               "token [REDACTED]",
+		`no secret \u00zz 100% \u0041`:        `no secret \u00zz 100% A`,
+		"https://x/?t=ghp_abc-def%2B1&n=name": "https://x/?t=[REDACTED]&n=name",
+	} {
+		assert.Equal(t, want, Redact(in, secret), in)
+	}
+	assert.Equal(t, "as is %41", Redact("as is %41", ""), "no secret: nothing changes")
+	assert.Equal(t, "https://127.0.0.1:8080", Of(mustParse(t, "HTTPS://user:pw@127.0.0.1:8080/p?q=1")))
+}
+
+func mustParse(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
