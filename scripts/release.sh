@@ -12,7 +12,9 @@
 #   --version V   build as version V instead (not with --release)
 #   --sdk         also build the SDK packages into dist/sdk: an npm tarball and a Python wheel
 #   --publish     publish the GitHub release vV of $GITHUB_REPOSITORY with everything in dist/: a draft
-#                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN)
+#                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN);
+#                 with --sdk and $PYPI_TOKEN, also the wheel to the Python package index
+#                 (scripts/publish-pypi.sh: safe to run again, refuses other content at a published version)
 #   --dry-run     with --publish: print each request and its body instead of sending it; works with any build
 #
 # An archive is pulumi-resource-circleci-oidc-v<V>-<os>-<arch>.tar.gz, the name
@@ -158,4 +160,15 @@ if $publish; then
   $dry_run && flags+=(-dry-run)
   GITHUB_API_URL=$GITHUB_API go run ./tools/cmd/gh-release "${flags[@]}" \
     $(find dist -type f ! -name metadata.json | LC_ALL=C sort)
+  # The wheel to the Python package index, when the job has the index's API token (PYPI_TOKEN, from a
+  # CircleCI context); the dry run shows the upload, with the token hidden, whether it is set or not.
+  if $sdk; then
+    if $dry_run; then
+      bash scripts/publish-pypi.sh --dry-run
+    elif [ -n "${PYPI_TOKEN:-}" ]; then
+      bash scripts/publish-pypi.sh
+    else
+      echo "PYPI_TOKEN is not set: the wheel is not published to the Python package index"
+    fi
+  fi
 fi
