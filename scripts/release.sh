@@ -2,7 +2,7 @@
 # Builds the prebuilt plugin archives, their checksums and the SDK packages
 # into dist/, and publishes a GitHub release of them.
 #
-#   scripts/release.sh --snapshot           all six targets, version <provider/VERSION>-snapshot-<commit>
+#   scripts/release.sh --snapshot           all six targets, version <provider/VERSION's X.Y.Z>-snapshot.g<commit>
 #   scripts/release.sh --host               this machine's target only (what CI builds)
 #   scripts/release.sh --release            all six targets at the tag's version: HEAD must be tagged
 #                                           v<provider/VERSION>
@@ -71,8 +71,7 @@ if [ -n "$set_version" ]; then
     sed -i "s/^      version: .*/      version: $v/" examples/yaml/Pulumi.yaml
     sed -i -E "s#releases/download/v[^/]+/circleci-oidc-pulumi-circleci-oidc-[^\"]+\.tgz#releases/download/v$v/circleci-oidc-pulumi-circleci-oidc-$v.tgz#" \
       examples/typescript/package.json
-    sed -i -E "s#releases/download/v[^/]+/pulumi_circleci_oidc-[^ ]+\.whl#releases/download/v$v/pulumi_circleci_oidc-$v-py3-none-any.whl#" \
-      examples/python/requirements.txt
+    sed -i -E "s#^pulumi-circleci-oidc==.*#pulumi-circleci-oidc==$v#" examples/python/requirements.txt
     sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$v/" examples/go/go.mod
   fi
   go run ./tools/cmd/gen-sdk -lang go -out sdk/go
@@ -97,7 +96,11 @@ case "$mode" in
     [ "$version" = "$file_version" ] || die "HEAD is tagged $tag but provider/VERSION says $file_version: run scripts/release.sh --set-version $version, commit, and move the tag"
     [ -z "$(git status --porcelain)" ] || die "the work tree has changes: release only a clean, tagged commit"
     ;;
-  *) [ -n "$version" ] || version="$file_version-snapshot-$commit" ;;
+  # A snapshot is X.Y.Z-snapshot.g<commit> (git describe's "g"): dot-separated, so that the Python SDK, whose
+  # wheel carries it as the PEP 440 local version X.Y.Z+snapshot.g<commit>, asks the engine for this same
+  # plugin version again (pulumi's _utilities.py turns the local part back into the pre-release). A dash, or
+  # provider/VERSION's own pre-release such as -dev, would not survive that round trip.
+  *) [ -n "$version" ] || version="${file_version%%-*}-snapshot.g$commit" ;;
 esac
 [[ $version =~ $semver_re ]] || die "version $version is not a semver such as 1.2.3"
 if [ "$mode" = host ]; then
