@@ -48,13 +48,15 @@ func pulumiAWSVersion(t *testing.T) string {
 type pythonConsumer struct {
 	dir, python string
 	env         []string
+	// installed is how long the venv and the pip install took.
+	install time.Duration
 }
 
 // newPythonConsumer makes a fresh venv and installs the example's
 // requirements.txt, at this build's version, from index: what a user's
 // `pip install -r requirements.txt` does, with pulumi and pulumi-aws pinned
-// by a constraints file.
-func newPythonConsumer(t *testing.T, dir, index string, rel release) *pythonConsumer {
+// by a constraints file. pipEnv is added to pip's environment.
+func newPythonConsumer(t *testing.T, dir, index string, rel release, pipEnv ...string) *pythonConsumer {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	reqs := mustRead(t, filepath.Join(repoRoot(), "examples", "python", "requirements.txt"))
@@ -69,9 +71,10 @@ func newPythonConsumer(t *testing.T, dir, index string, rel release) *pythonCons
 	start := time.Now()
 	run(t, dir, nil, "/usr/bin/python3", "-m", "venv", venv)
 	c := &pythonConsumer{dir: dir, python: filepath.Join(venv, "bin", "python")}
-	run(t, dir, nil, c.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+	run(t, dir, pipEnv, c.python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
 		"--index-url", index, "-r", "requirements.txt", "-c", "constraints.txt", "--report", "report.json")
-	t.Logf("fresh venv and pip install -r requirements.txt by name: %s", time.Since(start).Round(time.Second))
+	c.install = time.Since(start)
+	t.Logf("fresh venv and pip install -r requirements.txt by name: %s", c.install.Round(time.Second))
 	return c
 }
 
