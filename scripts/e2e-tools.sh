@@ -5,7 +5,9 @@
 #   - pulumi-language-yaml, pinned below (about 2 minutes cold);
 # and, from Debian, what scripts/release.sh builds the Python wheel with and the
 # suite installs it with: python3-build (the PEP 517 frontend), python3-setuptools and python3-wheel (the
-# backend the generated pyproject.toml names; python3-build does not depend on them) and python3-venv.
+# backend the generated pyproject.toml names; python3-build does not depend on them) and python3-venv;
+# and, from the Python package index, into the .tools/python venv (scripts/python-tools.sh), twine,
+# pypiserver and passlib, pinned by tools/python/requirements.txt: the suite's local index and its uploads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,5 +40,7 @@ if ! /usr/bin/python3 -m build --version >/dev/null 2>&1 || ! /usr/bin/python3 -
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq python3-build python3-setuptools python3-wheel python3-venv >/dev/null
 fi
+
+bash scripts/python-tools.sh
 
 "$BIN/pulumi" version

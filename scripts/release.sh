@@ -2,7 +2,7 @@
 # Builds the prebuilt plugin archives, their checksums and the SDK packages
 # into dist/, and publishes a GitHub release of them.
 #
-#   scripts/release.sh --snapshot           all six targets, version <provider/VERSION>-snapshot-<commit>
+#   scripts/release.sh --snapshot           all six targets, version <provider/VERSION's X.Y.Z>-snapshot.g<commit>
 #   scripts/release.sh --host               this machine's target only (what CI builds)
 #   scripts/release.sh --release            all six targets at the tag's version: HEAD must be tagged
 #                                           v<provider/VERSION>
@@ -12,7 +12,9 @@
 #   --version V   build as version V instead (not with --release)
 #   --sdk         also build the SDK packages into dist/sdk: an npm tarball and a Python wheel
 #   --publish     publish the GitHub release vV of $GITHUB_REPOSITORY with everything in dist/: a draft
-#                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN)
+#                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN);
+#                 with --sdk and $PYPI_TOKEN, also the wheel to the Python package index
+#                 (scripts/publish-pypi.sh: safe to run again, refuses other content at a published version)
 #   --dry-run     with --publish: print each request and its body instead of sending it; works with any build
 #
 # An archive is pulumi-resource-circleci-oidc-v<V>-<os>-<arch>.tar.gz, the name
@@ -69,8 +71,7 @@ if [ -n "$set_version" ]; then
     sed -i "s/^      version: .*/      version: $v/" examples/yaml/Pulumi.yaml
     sed -i -E "s#releases/download/v[^/]+/circleci-oidc-pulumi-circleci-oidc-[^\"]+\.tgz#releases/download/v$v/circleci-oidc-pulumi-circleci-oidc-$v.tgz#" \
       examples/typescript/package.json
-    sed -i -E "s#releases/download/v[^/]+/pulumi_circleci_oidc-[^ ]+\.whl#releases/download/v$v/pulumi_circleci_oidc-$v-py3-none-any.whl#" \
-      examples/python/requirements.txt
+    sed -i -E "s#^pulumi-circleci-oidc==.*#pulumi-circleci-oidc==$v#" examples/python/requirements.txt
     sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$v/" examples/go/go.mod
   fi
   go run ./tools/cmd/gen-sdk -lang go -out sdk/go
@@ -95,7 +96,11 @@ case "$mode" in
     [ "$version" = "$file_version" ] || die "HEAD is tagged $tag but provider/VERSION says $file_version: run scripts/release.sh --set-version $version, commit, and move the tag"
     [ -z "$(git status --porcelain)" ] || die "the work tree has changes: release only a clean, tagged commit"
     ;;
-  *) [ -n "$version" ] || version="$file_version-snapshot-$commit" ;;
+  # A snapshot is X.Y.Z-snapshot.g<commit> (git describe's "g"): dot-separated, so that the Python SDK, whose
+  # wheel carries it as the PEP 440 local version X.Y.Z+snapshot.g<commit>, asks the engine for this same
+  # plugin version again (pulumi's _utilities.py turns the local part back into the pre-release). A dash, or
+  # provider/VERSION's own pre-release such as -dev, would not survive that round trip.
+  *) [ -n "$version" ] || version="${file_version%%-*}-snapshot.g$commit" ;;
 esac
 [[ $version =~ $semver_re ]] || die "version $version is not a semver such as 1.2.3"
 if [ "$mode" = host ]; then
@@ -158,4 +163,15 @@ if $publish; then
   $dry_run && flags+=(-dry-run)
   GITHUB_API_URL=$GITHUB_API go run ./tools/cmd/gh-release "${flags[@]}" \
     $(find dist -type f ! -name metadata.json | LC_ALL=C sort)
+  # The wheel to the Python package index, when the job has the index's API token (PYPI_TOKEN, from a
+  # CircleCI context); the dry run shows the upload, with the token hidden, whether it is set or not.
+  if $sdk; then
+    if $dry_run; then
+      bash scripts/publish-pypi.sh --dry-run
+    elif [ -n "${PYPI_TOKEN:-}" ]; then
+      bash scripts/publish-pypi.sh
+    else
+      echo "PYPI_TOKEN is not set: the wheel is not published to the Python package index"
+    fi
+  fi
 fi

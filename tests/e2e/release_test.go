@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -225,10 +226,11 @@ func sortedKeys[V any](m map[string]V) []string {
 func TestReleaseDryRunInATaggedClone(t *testing.T) {
 	requireTools(t)
 	clone, git := cloneRepo(t, t.TempDir())
+	const pypiToken = "pypi-dry-run-token-never-printed"
 	release := func() (string, error) {
 		cmd := exec.CommandContext(t.Context(), "bash", "scripts/release.sh", "--release", "--sdk", "--publish", "--dry-run")
 		cmd.Dir = clone
-		cmd.Env = append(os.Environ(), "RELEASE_TARGETS="+runtime.GOOS+"-"+runtime.GOARCH, "GITHUB_TOKEN=")
+		cmd.Env = append(os.Environ(), "RELEASE_TARGETS="+runtime.GOOS+"-"+runtime.GOARCH, "GITHUB_TOKEN=", "PYPI_TOKEN="+pypiToken)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
@@ -266,4 +268,9 @@ func TestReleaseDryRunInATaggedClone(t *testing.T) {
 	}
 	assert.Contains(t, out, "dry run: PATCH "+api+`/0 {"draft":false}`, "published after the uploads")
 	assert.Contains(t, out, "(dry run: nothing was sent)")
+	// The wheel to the Python package index, the token hidden.
+	assert.Contains(t, out, "dry run: TWINE_USERNAME=__token__ TWINE_PASSWORD=<PYPI_TOKEN: "+fmt.Sprint(len(pypiToken))+
+		" characters, not shown> twine upload --non-interactive --disable-progress-bar dist/sdk/pulumi_circleci_oidc-1.2.3-py3-none-any.whl")
+	assert.Contains(t, out, "(dry run: nothing was uploaded)")
+	assert.NotContains(t, out, pypiToken)
 }
