@@ -104,6 +104,13 @@ func TestOrbScripts(t *testing.T) {
 		}
 	})
 
+	t.Run("refuses a download_url that is not https", func(t *testing.T) {
+		j := newJob(t, tls)
+		codes := install(j, map[string]string{"download_url": "http://" + strings.TrimPrefix(download, "https://")})
+		assert.Equal(t, 1, codes[installStep+rel.Version], j.log.String())
+		assert.Contains(t, j.log.String(), "is not https://: the checksums file would come over the same unprotected connection")
+	})
+
 	// doctor: a deploy job whose assume failed runs the orb's doctor (when: on_fail).
 	iss, err := oidctest.NewIssuer()
 	require.NoError(t, err)

@@ -14,7 +14,10 @@ dir=${PARAM_INSTALL_DIR/#\~/$HOME}
 case "$version" in
   *[!0-9A-Za-z.-]*) die "version $version is not a release version such as 0.3.0" ;;
 esac
-[ -n "$base" ] || die "the download_url parameter is empty"
+case "$base" in
+  https://*) ;;
+  *) die "download_url $base is not https://: the checksums file would come over the same unprotected connection as the archive" ;;
+esac
 
 kernel=$(uname -s) machine=$(uname -m)
 case "$kernel" in
@@ -41,7 +44,7 @@ else
   sums="circleci-oidc_${version}_checksums.txt"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  fetch() { curl --fail --silent --show-error --location --retry 3 --proto '=https,http' --output "$2" "$1"; }
+  fetch() { curl --fail --silent --show-error --location --retry 3 --proto '=https' --output "$2" "$1"; }
   say "downloading $base/v$version/$asset"
   fetch "$base/v$version/$sums" "$tmp/$sums" || die "could not download the checksums file $base/v$version/$sums: is $version a release?"
   fetch "$base/v$version/$asset" "$tmp/$asset" || die "could not download $base/v$version/$asset"
