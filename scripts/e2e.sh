@@ -6,5 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/e2e-tools.sh
 bash scripts/release.sh --host --sdk --publish --dry-run
+go run ./tools/cmd/orb-pack -out dist/orb.yml -publish circleci-oidc/circleci-oidc -dry-run
 export PATH="$PWD/.tools/bin:$PATH" CIRCLECI_OIDC_E2E=1
 go test -race -count=1 -timeout 25m -v ./tests/e2e ./internal/stackout "$@"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the prebuilt plugin archives, their checksums and the SDK packages
+# Builds the prebuilt plugin and command-line archives, their checksums and the SDK packages
 # into dist/, and publishes a GitHub release of them.
 #
 #   scripts/release.sh --snapshot           all six targets, version <provider/VERSION's X.Y.Z>-snapshot.g<commit>
@@ -16,6 +16,10 @@
 #                 with --sdk and $PYPI_TOKEN, also the wheel to the Python package index
 #                 (scripts/publish-pypi.sh: safe to run again, refuses other content at a published version)
 #   --dry-run     with --publish: print each request and its body instead of sending it; works with any build
+#
+# The command line ships beside the plugin, as circleci-oidc-v<V>-<os>-<arch>.tar.gz
+# (the binary, README.md and LICENSE), built the same way and listed in the
+# same checksums file.
 #
 # An archive is pulumi-resource-circleci-oidc-v<V>-<os>-<arch>.tar.gz, the name
 # Pulumi asks a pluginDownloadURL for (sdk/go/common/workspace/plugins.go). It
@@ -114,20 +118,38 @@ rm -rf dist && mkdir -p dist
 echo "building $PLUGIN v$version for ${TARGETS[*]}"
 # One timestamp for every file of every archive: the commit's, so that a rebuild gives the same bytes.
 epoch=$(git log -1 --format=%ct 2>/dev/null || date +%s)
-for target in "${TARGETS[@]}"; do
-  os=${target%-*} arch=${target#*-}
-  exe=$PLUGIN; [ "$os" = windows ] && exe=$PLUGIN.exe
+# build_archive BINARY PACKAGE LDFLAGS OS ARCH: builds one static binary and packs it, with README.md and
+# LICENSE, into dist/BINARY-vVERSION-OS-ARCH.tar.gz, reproducibly: sorted entries, owner 0, the commit's
+# mtime, gzip -n.
+build_archive() {
+  local bin=$1 pkg=$2 ldflags=$3 os=$4 arch=$5
+  local exe=$bin; [ "$os" = windows ] && exe=$bin.exe
+  local stage start archive
   stage=$(mktemp -d)
   start=$(date +%s)
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -buildvcs=false \
-    -ldflags "-s -w -X $MODULE/provider.Version=$version" -o "$stage/$exe" "./provider/cmd/$PLUGIN"
+    -ldflags "-s -w $ldflags" -o "$stage/$exe" "$pkg"
   cp README.md LICENSE "$stage/"
-  archive=dist/$PLUGIN-v$version-$os-$arch.tar.gz
+  archive=dist/$bin-v$version-$os-$arch.tar.gz
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -C "$stage" -cf - "$exe" README.md LICENSE |
     gzip -9n > "$archive"
   rm -rf "$stage"
   printf '  %-48s %8d bytes  %ds\n' "$(basename "$archive")" "$(stat -c %s "$archive")" "$(( $(date +%s) - start ))"
+}
+for target in "${TARGETS[@]}"; do
+  build_archive "$PLUGIN" "./provider/cmd/$PLUGIN" "-X $MODULE/provider.Version=$version" "${target%-*}" "${target#*-}"
 done
+
+# The command line, circleci-oidc, for the same targets: what the orb's install command downloads, so that a
+# CircleCI job can run `circleci-oidc doctor --from-job` or `fleet up` without Go. `circleci-oidc version`
+# prints the version and commit set here.
+echo "building $NAME v$version for ${TARGETS[*]}"
+cli_start=$(date +%s)
+for target in "${TARGETS[@]}"; do
+  build_archive "$NAME" ./cmd/$NAME "-X $MODULE/internal/cli.Version=$version -X $MODULE/internal/cli.Commit=$commit" \
+    "${target%-*}" "${target#*-}"
+done
+echo "  $NAME: ${#TARGETS[@]} targets in $(( $(date +%s) - cli_start ))s"
 
 if $sdk; then
   echo "building the SDK packages"

@@ -68,6 +68,8 @@ func TestReleaseWorkflowRunsWhatCIRuns(t *testing.T) {
 			require.NoError(t, err)
 			args := `"` + strings.Join(strings.Fields(strings.TrimPrefix(c, "bash ")), `", "`) + `", "--dry-run"`
 			assert.Contains(t, string(e2eTest), args, "tests/e2e runs the release step with --dry-run")
+		case strings.HasPrefix(c, "go run ./tools/cmd/orb-pack "):
+			assert.Contains(t, ciRuns, c+" -dry-run", "CI packs, checks and dry-runs the orb's publishing")
 		case strings.HasPrefix(c, "go test"), strings.Contains(c, "apt-get install"):
 			// go test ./... in CI runs these tests; e2e-tools.sh installs the same packages.
 			if strings.Contains(c, "apt-get") {

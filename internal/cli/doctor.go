@@ -18,6 +18,7 @@ import (
 	"github.com/circleci-oidc/pulumi-circleci-oidc/component/trust"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/doctor"
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/inputfile"
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/publish"
 )
 
 // maxStdin is the most doctor reads from standard input: more is refused,
@@ -33,9 +34,10 @@ func newDoctorCommand(env Env) *cobra.Command {
 	var (
 		token, policyFile, stack, dir, roleARN, issuerURL string
 		verify                                            bool
+		fromJob                                           bool
 	)
 	cmd := &cobra.Command{
-		Use:   "doctor [--token JWT | < token] (--policy FILE | --stack NAME | --role-arn ARN)",
+		Use:   "doctor [--token JWT | < token] (--policy FILE | --stack NAME | --role-arn ARN) | doctor --from-job",
 		Short: "Explain whether STS accepts a CircleCI OIDC token for a role",
 		Long: "doctor decodes a CircleCI OIDC token ($CIRCLE_OIDC_TOKEN or $CIRCLE_OIDC_TOKEN_V2) and judges it\n" +
 			"against a trust policy the way AWS STS does, condition by condition: from a file, from a stack's\n" +
@@ -45,8 +47,12 @@ func newDoctorCommand(env Env) *cobra.Command {
 			"1 MiB. The token may be at most 20,000 characters, as for STS; standard input at most 64 KiB.\n" +
 			"It exits 0 when STS would accept the token and its signature verified (--verify), 5 when the policy\n" +
 			"accepts it but the signature was not checked, 3 when STS would refuse it, and 4 when the answer\n" +
-			"depends on the request (such as the role session name or the caller's IP address), not only on the token.",
-		Example: "  circleci-oidc doctor --token \"$CIRCLE_OIDC_TOKEN_V2\" --stack prod\n" +
+			"depends on the request (such as the role session name or the caller's IP address), not only on the token.\n\n" +
+			"In a CircleCI job, --from-job takes the job's own token ($CIRCLE_OIDC_TOKEN_V2, else $CIRCLE_OIDC_TOKEN),\n" +
+			"the trust policy that publish --trust-policy wrote ($AWS_ROLE_TRUST_POLICY) and $AWS_ROLE_ARN: no AWS\n" +
+			"credentials, and the token never printed.",
+		Example: "  circleci-oidc doctor --from-job --verify      # in the CircleCI job whose assume was refused\n" +
+			"  circleci-oidc doctor --token \"$CIRCLE_OIDC_TOKEN_V2\" --stack prod\n" +
 			"  echo \"$TOKEN\" | circleci-oidc doctor --role-arn arn:aws:iam::123456789012:role/ci/deploy --verify",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,11 +63,24 @@ func newDoctorCommand(env Env) *cobra.Command {
 					sources++
 				}
 			}
-			if sources != 1 {
-				return usage("give exactly one of --policy, --stack and --role-arn")
+			var job jobInput
+			switch {
+			case fromJob && (sources > 0 || token != ""):
+				return usage("--from-job reads the token, the policy and the role from the job's environment: " +
+					"drop --token, --policy, --stack and --role-arn")
+			case fromJob:
+				j, err := readJob(env)
+				if err != nil {
+					return err
+				}
+				job = j
+			case sources != 1:
+				return usage("give exactly one of --policy, --stack and --role-arn, or --from-job in a CircleCI job")
 			}
 			raw := token
-			if raw == "" || raw == "-" {
+			if fromJob {
+				raw = job.token
+			} else if raw == "" || raw == "-" {
 				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 					return usage("no --token, and standard input is a terminal: pass --token, or pipe the token in, " +
 						"such as echo \"$CIRCLE_OIDC_TOKEN_V2\" | circleci-oidc doctor ...")
@@ -87,7 +106,13 @@ func newDoctorCommand(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			policy, source, err := loadPolicy(ctx, env, policyFile, stack, dir, roleARN)
+			var policy trust.Document
+			var source string
+			if fromJob {
+				policy, source, err = job.loadPolicy()
+			} else {
+				policy, source, err = loadPolicy(ctx, env, policyFile, stack, dir, roleARN)
+			}
 			if err != nil {
 				return err
 			}
@@ -130,6 +155,8 @@ func newDoctorCommand(env Env) *cobra.Command {
 	f.StringVar(&roleARN, "role-arn", "", "read the policy from this IAM role")
 	f.BoolVar(&verify, "verify", false, "also verify the signature with the issuer's published keys")
 	f.StringVar(&issuerURL, "issuer-url", "", "discover the keys here instead of at the token's issuer (CircleCI server)")
+	f.BoolVar(&fromJob, "from-job", false, "in a CircleCI job: read the token from $"+TokenV2Env+" (or $"+TokenV1Env+
+		"), the policy from $"+publish.TrustPolicyVar+" and the role from $"+RoleARNEnv+"; needs no AWS credentials, never prints the token")
 	return cmd
 }
 

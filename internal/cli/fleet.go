@@ -84,6 +84,8 @@ func (f *fleetFlags) add(cmd *cobra.Command, mode fleet.Mode) {
 		fs.BoolVar(&f.pub.Restrict, "restrict", false, "restrict each context to its stack's projectIds")
 		fs.BoolVar(&f.pub.RestrictBranches, "restrict-branches", false, "restrict each context to pipelines on its stack's branches")
 		fs.BoolVar(&f.pub.Prune, "prune", false, "delete variables an earlier publish wrote that this one does not")
+		fs.BoolVar(&f.pub.TrustPolicy, strings.TrimPrefix(publish.TrustPolicyFlag, "--"), false,
+			"also write each role's trust policy as "+publish.TrustPolicyVar+", for circleci-oidc doctor --from-job")
 		fs.BoolVar(&f.dryRun, "dry-run", false, "print what would change, in each account's log, and change nothing")
 		fs.StringVar(&f.token, "token", "", "CircleCI personal API token (prefer "+circleci.TokenEnv+": flags show in process lists)")
 		fs.StringVar(&f.baseURL, "circleci-url", circleci.DefaultBaseURL, "CircleCI API v2 base URL, ending in /api/v2 (CircleCI server)")

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/circleci"
@@ -22,7 +24,8 @@ func newPublishCommand(env Env) *cobra.Command {
 		Short: "Write a stack's role ARN and region into a CircleCI context or project",
 		Long: "publish reads a circleci-oidc stack's outputs through the Pulumi Automation API and writes them\n" +
 			"into a CircleCI context, into project environment variables, or both: AWS_ROLE_ARN from roleArn,\n" +
-			"AWS_REGION and AWS_DEFAULT_REGION from the stack's aws:region. One stack per AWS account means one\n" +
+			"AWS_REGION and AWS_DEFAULT_REGION from the stack's aws:region, and with " + publish.TrustPolicyFlag + " " +
+			publish.TrustPolicyVar + "\nfrom trustPolicy, which `doctor --from-job` reads. One stack per AWS account means one\n" +
 			"context per account: aws-dev, aws-prod.\n\n" +
 			"Restrictions come first: the context is found or created, restricted, and its restrictions read\n" +
 			"back, and only then are variables written. Each variable NAME gets a marker variable\n" +
@@ -100,6 +103,9 @@ func newPublishCommand(env Env) *cobra.Command {
 		"project restrictions it added that the stack no longer implies (never an expression, never the last project restriction)")
 	f.StringArrayVar(&vars, "var", nil, "also write an output: NAME=output (repeatable)")
 	f.StringVar(&o.Region, "region", "", "region to publish (default: the stack's aws:region)")
+	f.BoolVar(&o.TrustPolicy, strings.TrimPrefix(publish.TrustPolicyFlag, "--"), false,
+		"also write the role's trust policy, compact, as "+publish.TrustPolicyVar+", so that a failing job can run "+
+			"circleci-oidc doctor --from-job")
 	f.BoolVar(&dryRun, "dry-run", false, "print what would change, secrets masked, and change nothing")
 	f.StringVar(&token, "token", "", "CircleCI personal API token (prefer "+circleci.TokenEnv+": flags show in process lists)")
 	f.StringVar(&baseURL, "circleci-url", circleci.DefaultBaseURL, "CircleCI API v2 base URL, ending in /api/v2 (CircleCI server)")

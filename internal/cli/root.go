@@ -97,7 +97,8 @@ func Execute(ctx context.Context, args []string, env Env) int {
 			"  publish  writes a stack's role ARN and region into a CircleCI context\n" +
 			"  doctor   explains why AWS STS accepts or refuses a CircleCI OIDC token\n" +
 			"  audit    finds weak CircleCI OIDC trust in an AWS account, read-only\n" +
-			"  fleet    deploys the stack to every account of an AWS Organization (its own exit codes: fleet --help)" +
+			"  fleet    deploys the stack to every account of an AWS Organization (its own exit codes: fleet --help)\n" +
+			"  version  prints the version and the commit this binary was built from" +
 			exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -108,6 +109,7 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	root.SetErr(env.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError{Err: err} })
 	root.AddCommand(newPublishCommand(env), newDoctorCommand(env), newAuditCommand(env), newFleetCommand(env))
+	root.AddCommand(newVersionCommand())
 
 	err := root.ExecuteContext(ctx)
 	var usageErr UsageError

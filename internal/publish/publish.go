@@ -63,6 +63,9 @@ type Options struct {
 	Vars []Var
 	// Region overrides the stack's aws:region.
 	Region string
+	// TrustPolicy also publishes the role's trust policy, compact, as
+	// TrustPolicyVar, for `circleci-oidc doctor --from-job`.
+	TrustPolicy bool
 }
 
 // Var publishes a stack output as the environment variable Name.
@@ -168,6 +171,12 @@ func NewPlan(s stackout.Stack, o Options) (Plan, error) {
 	}
 	p.add("AWS_REGION", stackout.Output{Value: region}, from)
 	p.add("AWS_DEFAULT_REGION", stackout.Output{Value: region}, from)
+
+	if o.TrustPolicy {
+		if err := p.addTrustPolicy(s); err != nil {
+			return Plan{}, err
+		}
+	}
 
 	for _, v := range o.Vars {
 		out, ok := s.Outputs[v.Output]

@@ -214,7 +214,8 @@ func TestReleaseFigures(t *testing.T) {
 	for _, a := range archives {
 		info, err := os.Stat(a)
 		require.NoError(t, err)
-		row("archive "+strings.TrimSuffix(strings.TrimPrefix(filepath.Base(a), pluginName+"-v"+rel.Version+"-"), ".tar.gz"),
+		label := strings.Replace(strings.TrimSuffix(filepath.Base(a), ".tar.gz"), "-v"+rel.Version+"-", " ", 1)
+		row("archive "+label,
 			fmt.Sprintf("%.1f MiB", float64(info.Size())/(1<<20)))
 	}
 	dir := filepath.Join(w.dir, "unpacked")

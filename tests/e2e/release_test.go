@@ -82,14 +82,25 @@ var targets = map[string]bool{
 	"darwin-arm64": true, "windows-amd64": true, "windows-arm64": true,
 }
 
-// Scenario 16: every archive in dist/ has the name Pulumi downloads, holds
-// the binary, README.md and LICENSE at its root and no PulumiPlugin.yaml, and
-// is listed with its sha256 in the checksums file; this machine's binary runs
-// and serves the schema at the version it was given.
+// cliName is the command line's binary, shipped beside the plugin.
+const cliName = "circleci-oidc"
+
+// cliArchive is the file name of the command line's archive for a target.
+func (r release) cliArchive(goos, goarch string) string {
+	return cliName + "-v" + r.Version + "-" + goos + "-" + goarch + ".tar.gz"
+}
+
+// Scenario 16: every archive in dist/ has the name Pulumi downloads (the
+// plugin's) or the orb's install command downloads (the command line's),
+// holds the binary, README.md and LICENSE at its root and no
+// PulumiPlugin.yaml, and is listed with its sha256 in the checksums file;
+// this machine's plugin serves the schema at the version it was given, and
+// its command line prints that version and the commit.
 func TestReleaseArchives(t *testing.T) {
 	requireTools(t)
 	rel := requireDist(t)
-	name := regexp.MustCompile(`^` + regexp.QuoteMeta(pluginName) + `-v(.+)-(linux|darwin|windows)-(amd64|arm64)\.tar\.gz$`)
+	name := regexp.MustCompile(`^(` + regexp.QuoteMeta(pluginName) + `|` + regexp.QuoteMeta(cliName) +
+		`)-v(.+)-(linux|darwin|windows)-(amd64|arm64)\.tar\.gz$`)
 
 	sums := map[string]string{}
 	checksums, err := filepath.Glob(filepath.Join(rel.Dir, "*_checksums.txt"))
@@ -104,20 +115,21 @@ func TestReleaseArchives(t *testing.T) {
 
 	entries, err := os.ReadDir(rel.Dir)
 	require.NoError(t, err)
-	var found []string
+	found := map[string][]string{} // binary -> targets
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".tar.gz") {
 			continue
 		}
 		m := name.FindStringSubmatch(e.Name())
-		require.NotNil(t, m, "%s is not named pulumi-resource-circleci-oidc-v<version>-<os>-<arch>.tar.gz", e.Name())
-		assert.Equal(t, rel.Version, m[1], e.Name())
-		found = append(found, m[2]+"-"+m[3])
+		require.NotNil(t, m, "%s is not named pulumi-resource-circleci-oidc-v<version>-<os>-<arch>.tar.gz "+
+			"or circleci-oidc-v<version>-<os>-<arch>.tar.gz", e.Name())
+		assert.Equal(t, rel.Version, m[2], e.Name())
+		found[m[1]] = append(found[m[1]], m[3]+"-"+m[4])
 
 		path := filepath.Join(rel.Dir, e.Name())
 		assert.Equal(t, sha256File(t, path), sums[e.Name()], "%s's checksum", e.Name())
-		exe := pluginName
-		if m[2] == "windows" {
+		exe := m[1]
+		if m[3] == "windows" {
 			exe += ".exe"
 		}
 		files := tarFiles(t, path)
@@ -125,11 +137,15 @@ func TestReleaseArchives(t *testing.T) {
 		assert.NotZero(t, files[exe]&0o111, "%s: %s is executable", e.Name(), exe)
 	}
 	host := runtime.GOOS + "-" + runtime.GOARCH
-	require.Contains(t, found, host, "dist/ has this machine's archive")
-	for _, f := range found {
-		assert.True(t, targets[f], "%s is a release target", f)
+	for _, bin := range []string{pluginName, cliName} {
+		require.Contains(t, found[bin], host, "dist/ has this machine's %s archive", bin)
+		for _, f := range found[bin] {
+			assert.True(t, targets[f], "%s is a release target", f)
+		}
 	}
-	t.Logf("checked %d archives (%s); scripts/release.sh --snapshot builds all %d", len(found), strings.Join(found, ", "), len(targets))
+	assert.ElementsMatch(t, found[pluginName], found[cliName], "the command line ships for the plugin's targets")
+	t.Logf("checked %d archives of each binary (%s); scripts/release.sh --snapshot builds all %d",
+		len(found[pluginName]), strings.Join(found[pluginName], ", "), len(targets))
 	// The checksums file names each asset as the release uploads it, flat.
 	assets := rel.assets(t)
 	delete(assets, filepath.Base(checksums[0]))
@@ -145,6 +161,11 @@ func TestReleaseArchives(t *testing.T) {
 	s := w.getSchema(t, filepath.Join(dir, pluginName))
 	assert.Equal(t, rel.Version, s["version"])
 	assert.Equal(t, "github://api.github.com/circleci-oidc", s["pluginDownloadURL"])
+
+	// And so does the command line, with the commit.
+	untar(t, filepath.Join(rel.Dir, rel.cliArchive(runtime.GOOS, runtime.GOARCH)), dir)
+	out := run(t, dir, nil, filepath.Join(dir, cliName), "version")
+	assert.Equal(t, "circleci-oidc "+rel.Version+" (commit "+rel.Commit+", "+runtime.GOOS+"/"+runtime.GOARCH+")\n", out)
 }
 
 // cloneRepo clones this repository's committed HEAD into dir/clone and
@@ -260,6 +281,7 @@ func TestReleaseDryRunInATaggedClone(t *testing.T) {
 	assert.Contains(t, out, "dry run: POST "+api+` {"draft":true,"generate_release_notes":true,"name":"v1.2.3","prerelease":false,"tag_name":"v1.2.3"}`)
 	for _, name := range []string{
 		pluginName + "-v1.2.3-" + runtime.GOOS + "-" + runtime.GOARCH + ".tar.gz",
+		cliName + "-v1.2.3-" + runtime.GOOS + "-" + runtime.GOARCH + ".tar.gz",
 		"circleci-oidc_1.2.3_checksums.txt",
 		"circleci-oidc-pulumi-circleci-oidc-1.2.3.tgz",
 		"pulumi_circleci_oidc-1.2.3-py3-none-any.whl",
