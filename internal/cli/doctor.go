@@ -82,8 +82,8 @@ func newDoctorCommand(env Env) *cobra.Command {
 				raw = job.token
 			} else if raw == "" || raw == "-" {
 				if f, ok := cmd.InOrStdin().(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-					return usage("no --token, and standard input is a terminal: pass --token, or pipe the token in, " +
-						"such as echo \"$CIRCLE_OIDC_TOKEN_V2\" | circleci-oidc doctor ...")
+					return usage("no --token, and standard input is a terminal: pass --token or pipe the token in; " +
+						"in a CircleCI job, use --from-job, which reads the job's own token and never prints it")
 				}
 				b, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxStdin+1))
 				if err != nil {
