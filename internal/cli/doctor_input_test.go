@@ -77,7 +77,7 @@ func TestDoctorRefusesATerminal(t *testing.T) {
 	select {
 	case r := <-done:
 		assert.Equal(t, cli.ExitUsage, r.code, r.stdout+r.stderr)
-		assert.Contains(t, r.stderr, "no --token, and standard input is a terminal: pass --token, or pipe the token in")
+		assert.Contains(t, r.stderr, "no --token, and standard input is a terminal: pass --token or pipe the token in; in a CircleCI job, use --from-job")
 	case <-time.After(2 * time.Second):
 		t.Fatal("doctor still waits on the terminal after 2 s")
 	}
