@@ -12,7 +12,8 @@
 #   --version V   build as version V instead (not with --release)
 #   --sdk         also build the SDK packages into dist/sdk: an npm tarball and a Python wheel
 #   --publish     publish the GitHub release vV of $GITHUB_REPOSITORY with everything in dist/: a draft
-#                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN)
+#                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN);
+#                 with --sdk and $NPM_TOKEN, also the npm package (scripts/npm-publish.sh)
 #   --dry-run     with --publish: print each request and its body instead of sending it; works with any build
 #
 # An archive is pulumi-resource-circleci-oidc-v<V>-<os>-<arch>.tar.gz, the name
@@ -67,8 +68,7 @@ if [ -n "$set_version" ]; then
   if [[ $set_version != *-* ]]; then
     v=$set_version
     sed -i "s/^      version: .*/      version: $v/" examples/yaml/Pulumi.yaml
-    sed -i -E "s#releases/download/v[^/]+/circleci-oidc-pulumi-circleci-oidc-[^\"]+\.tgz#releases/download/v$v/circleci-oidc-pulumi-circleci-oidc-$v.tgz#" \
-      examples/typescript/package.json
+    sed -i -E "s#(\"@circleci-oidc/pulumi-circleci-oidc\": )\"[^\"]*\"#\1\"$v\"#" examples/typescript/package.json
     sed -i -E "s#releases/download/v[^/]+/pulumi_circleci_oidc-[^ ]+\.whl#releases/download/v$v/pulumi_circleci_oidc-$v-py3-none-any.whl#" \
       examples/python/requirements.txt
     sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$v/" examples/go/go.mod
@@ -158,4 +158,15 @@ if $publish; then
   $dry_run && flags+=(-dry-run)
   GITHUB_API_URL=$GITHUB_API go run ./tools/cmd/gh-release "${flags[@]}" \
     $(find dist -type f ! -name metadata.json | LC_ALL=C sort)
+fi
+
+# npm: the TypeScript SDK, when the job has a token (scripts/npm-publish.sh: safe to run again, never prints it).
+if $publish && $sdk; then
+  if $dry_run; then
+    bash scripts/npm-publish.sh --dry-run dist/sdk/*.tgz
+  elif [ -n "${NPM_TOKEN:-}" ]; then
+    bash scripts/npm-publish.sh dist/sdk/*.tgz
+  else
+    echo "NPM_TOKEN is not set: the npm package is not published"
+  fi
 fi
