@@ -1,0 +1,380 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/fleet"
+)
+
+// npmPackage is the TypeScript SDK's package name, from the schema's language map.
+const npmPackage = "@circleci-oidc/pulumi-circleci-oidc"
+
+// tsProject is a fresh folder holding examples/typescript, its packages
+// installed by name, and the inline runner (testdata/inline.js).
+type tsProject struct {
+	dir string
+	// env is the environment of the runner and the CLI it starts: the
+	// consumer's machine, with plugin acquisition on.
+	env []string
+}
+
+// newTSProject copies the example into a fresh folder and installs the SDK by
+// name from the registry, as the README tells a user: the project's .npmrc
+// maps the @circleci-oidc scope to the registry, and everything else, the
+// pinned @pulumi/pulumi and @pulumi/aws included, comes from npm's default
+// registry. It returns the project and how long the install took.
+func newTSProject(t *testing.T, dir string, reg *npmRegistry, version string) (*tsProject, time.Duration) {
+	t.Helper()
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("npm is not on PATH")
+	}
+	for _, f := range []string{"Pulumi.yaml", "index.ts", "tsconfig.json"} {
+		copyFile(t, filepath.Join(repoRoot(), "examples", "typescript", f), filepath.Join(dir, f))
+	}
+	copyFile(t, filepath.Join(repoRoot(), "tests", "e2e", "testdata", "inline.js"), filepath.Join(dir, "inline.js"))
+	var pkg map[string]any
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(repoRoot(), "examples", "typescript", "package.json"))), &pkg))
+	deps := pkg["dependencies"].(map[string]any)
+	require.Contains(t, deps, npmPackage)
+	delete(deps, npmPackage) // the user's `npm install <name>@<version>` adds it
+	b, err := json.MarshalIndent(pkg, "", "  ")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "package.json"), b, 0o644))
+	scope, _, _ := strings.Cut(npmPackage, "/")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".npmrc"), []byte(scope+":registry="+reg.url+"\n"), 0o644))
+
+	start := time.Now()
+	run(t, dir, nil, "npm", "install", "--save-exact", "--no-audit", "--no-fund", "--loglevel=error", npmPackage+"@"+version)
+	took := time.Since(start)
+
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "package.json"))), &pkg))
+	assert.Equal(t, version, pkg["dependencies"].(map[string]any)[npmPackage], "package.json names the version installed")
+	installed := filepath.Join(dir, "node_modules", "@circleci-oidc", "pulumi-circleci-oidc")
+	var meta struct {
+		Version string `json:"version"`
+		Pulumi  struct{ Name, Version, Server string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(installed, "package.json"))), &meta))
+	assert.Equal(t, version, meta.Version)
+	assert.Equal(t, version, meta.Pulumi.Version, "the plugin version the SDK asks the engine for")
+	assert.Equal(t, "github://api.github.com/circleci-oidc", meta.Pulumi.Server, "where the engine fetches the plugin")
+	require.FileExists(t, filepath.Join(installed, "bin", "index.js"), "the package's postinstall compiled it")
+	// One @pulumi/pulumi, the example's pin, shared by the SDK, @pulumi/aws and the program: the runtime's
+	// state is per copy, so a second copy would register resources nobody waits for.
+	var pulumiPkg struct{ Version string }
+	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "node_modules", "@pulumi", "pulumi", "package.json"))), &pulumiPkg))
+	assert.Equal(t, deps["@pulumi/pulumi"], pulumiPkg.Version, "the pinned @pulumi/pulumi")
+	for _, nested := range []string{installed, filepath.Join(dir, "node_modules", "@pulumi", "aws")} {
+		assert.NoDirExists(t, filepath.Join(nested, "node_modules", "@pulumi", "pulumi"), "a second @pulumi/pulumi under %s", nested)
+	}
+	return &tsProject{dir: dir}, took
+}
+
+// tsc runs the project's TypeScript compiler.
+func (p *tsProject) tsc(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), filepath.Join(p.dir, "node_modules", ".bin", "tsc"), append([]string{"-p", "."}, args...)...)
+	cmd.Dir = p.dir
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// tsResult is what the runner prints for one operation.
+type tsResult struct {
+	Outputs map[string]struct {
+		Value  any  `json:"value"`
+		Secret bool `json:"secret"`
+	} `json:"outputs"`
+	Changes map[string]int `json:"changes"`
+}
+
+// inline runs one operation of the example as an inline program, on a stack
+// with its own work folder, and returns the runner's result line.
+func (p *tsProject) inline(t *testing.T, stack, op string, config map[string]string) json.RawMessage {
+	t.Helper()
+	work := filepath.Join(p.dir, ".work-"+stack)
+	require.NoError(t, os.MkdirAll(work, 0o755))
+	cfg, err := json.Marshal(config)
+	require.NoError(t, err)
+	cmd := exec.CommandContext(t.Context(), "node", "inline.js", op)
+	cmd.Dir = p.dir
+	cmd.Env = append(append(os.Environ(), p.env...), "E2E_STACK="+stack, "E2E_WORKDIR="+work, "E2E_CONFIG="+string(cfg))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "node inline.js %s (stack %s):\n%s", op, stack, out)
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "RESULT "); ok {
+			return json.RawMessage(rest)
+		}
+	}
+	t.Fatalf("node inline.js %s printed no result:\n%s", op, out)
+	return nil
+}
+
+func (p *tsProject) op(t *testing.T, stack, op string, config map[string]string) tsResult {
+	t.Helper()
+	var r tsResult
+	require.NoError(t, json.Unmarshal(p.inline(t, stack, op, config), &r))
+	return r
+}
+
+// deployPolicy is the policy document the test gives the example's
+// deployPolicy config key.
+const deployPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::acme-releases/*"}]}`
+
+// secretMarker is Pulumi's signature key of a secret value in a stack's state.
+const secretMarker = "4dabf18193072939515e22adb298388d"
+
+// Issue 20, item 3: examples/typescript, with the SDK installed by name from
+// the local registry, built through the real engine as an inline program that
+// the CLI connects to, with no pulumi-language-nodejs anywhere, against the
+// prebuilt plugin downloaded from the loopback GitHub. Its inputs reach the
+// plugin intact (the plain rules, a secret, an Output of another resource,
+// an explicit aws provider in another account) and its outputs come back.
+func TestTypeScriptExampleThroughTheEngine(t *testing.T) {
+	w := newWorld(t)
+	rel := requireDist(t)
+	reg := startVerdaccio(t)
+	f := runTypeScriptExample(t, w, rel, reg)
+	t.Logf("TypeScript from an empty folder: npm install by name %s, first up %s (plugin download included)", f.install, f.firstUp)
+}
+
+// tsFigures are the times a TypeScript user waits for.
+type tsFigures struct{ install, firstUp time.Duration }
+
+func runTypeScriptExample(t *testing.T, w *world, rel release, reg *npmRegistry) tsFigures {
+	t.Helper()
+	ctx := t.Context()
+	var f tsFigures
+	// The Go component's trust policy for the same inputs, in the same account, destroyed before the
+	// example's role of the same name is created.
+	var want string
+	t.Run("go component", func(t *testing.T) { want = goComponentPolicy(t, w) })
+	require.NotEmpty(t, want)
+
+	// The release's own npm step publishes the SDK to the registry.
+	out, err := reg.publish(t, reg.token, rel.sdkFile(t, ".tgz"))
+	require.NoError(t, err, out)
+
+	p, took := newTSProject(t, filepath.Join(w.dir, "ts"), reg, rel.Version)
+	f.install = took
+	// The type check joins the run: the example compiles against the installed SDK, and wrong input types
+	// don't. An Output of the rules or inside a rule fails too: they are plain, since the component decides
+	// the trust policy's shape from them at preview.
+	out, err = p.tsc(t, "--noEmit")
+	require.NoError(t, err, out)
+	example := mustRead(t, filepath.Join(p.dir, "index.ts"))
+	for _, tt := range []struct{ name, from, to string }{
+		{"a number for a list", `branches: ["main"]`, `branches: 42`},
+		{"an Output of a list inside a rule", `{ projectIds: [projectId],`, `{ projectIds: pulumi.output([projectId]),`},
+		{"an Output inside a rule's list", `{ projectIds: [projectId],`, `{ projectIds: [pulumi.output(projectId)],`},
+		{"an Output of the rules", "rules: [\n", "rules: pulumi.output([\n"},
+	} {
+		bad := strings.Replace(example, tt.from, tt.to, 1)
+		require.NotEqual(t, example, bad, tt.name)
+		if tt.name == "an Output of the rules" {
+			bad = strings.Replace(bad, "    ],\n    roleName", "    ]),\n    roleName", 1)
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(p.dir, "index.ts"), []byte(bad), 0o644))
+		out, err := p.tsc(t, "--noEmit")
+		require.Error(t, err, "tsc accepted %s", tt.name)
+		assert.Contains(t, out, "is not assignable to type", tt.name)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(p.dir, "index.ts"), []byte(example), 0o644))
+	out, err = p.tsc(t) // into bin/, which the runner imports
+	require.NoError(t, err, out)
+
+	// The consumer's machine: no Go, no ambient plugins, the loopback GitHub; plugin acquisition on, as a
+	// user's `pulumi up` has it, so the engine downloads the plugin the SDK names.
+	c := newConsumer(t, w, rel)
+	delete(w.env, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION")
+	for k, v := range w.env {
+		p.env = append(p.env, k+"="+v)
+	}
+	for _, dir := range filepath.SplitList(w.env["PATH"]) {
+		assert.NoFileExists(t, filepath.Join(dir, "pulumi-language-nodejs"), "the inline program needs no language host")
+	}
+	mgmt := accountIAM(t, motoDefaultAccount)
+
+	// 1. The example in the default account, with a policy of the user's own.
+	cfg := map[string]string{"aws:region": "eu-west-1", "deployPolicy": deployPolicy}
+	start := time.Now()
+	up := p.op(t, "dev", "up", cfg)
+	f.firstUp = time.Since(start)
+	assert.Equal(t, c.server.downloads(rel, rel.archive(runtime.GOOS, runtime.GOARCH)), normalize(c.server.requests()),
+		"the first up downloads the plugin once, through GitHub's API")
+	assert.Empty(t, c.goCalls(t), "a TypeScript user needs no Go")
+	assert.Equal(t, fleet.RoleArn("aws", motoDefaultAccount, "ci/circleci-deploy"), up.Outputs["roleArn"].Value)
+	got, _ := up.Outputs["trustPolicy"].Value.(string)
+	assert.Equal(t, want, got, "the trust policy is the Go component's, byte for byte")
+	assertRulesAsWritten(t, got)
+
+	// The policy the program created reached the component as an Output, and is attached by its ARN.
+	policies, err := mgmt.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+	require.NoError(t, err)
+	require.Len(t, policies.Policies, 1, "the program's own policy")
+	attached, err := mgmt.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("circleci-deploy")})
+	require.NoError(t, err)
+	var arns []string
+	for _, a := range attached.AttachedPolicies {
+		arns = append(arns, aws.ToString(a.PolicyArn))
+	}
+	assert.ElementsMatch(t, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess", aws.ToString(policies.Policies[0].Arn)}, arns)
+
+	// The secret inline policy reached IAM, and the state holds it only encrypted.
+	inline, err := mgmt.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("circleci-deploy"), PolicyName: aws.String("deploy-artifacts")})
+	require.NoError(t, err)
+	assert.Contains(t, policyDocument(inline.PolicyDocument), "arn:aws:s3:::acme-artifacts/*")
+	state := p.inline(t, "dev", "export", cfg)
+	assert.NotContains(t, string(state), "acme-artifacts", "the secret's plaintext is nowhere in the state")
+	assertSecretInState(t, state, typeRolePolicy, "policy")
+
+	// 2. A second up changes nothing and downloads nothing.
+	before := w.aws.snapshot()
+	again := p.op(t, "dev", "up", cfg)
+	assert.Equal(t, map[string]int{"same": again.Changes["same"]}, again.Changes, "the second up changes nothing")
+	assert.Zero(t, writes(w.aws.since(before)), "no IAM write on the second up")
+	assert.Empty(t, c.server.requests(), "the installed plugin is used")
+
+	// 3. destroy removes everything.
+	down := p.op(t, "dev", "destroy", cfg)
+	assert.Equal(t, again.Changes["same"], down.Changes["delete"], "destroy deletes every resource up made")
+	assert.Empty(t, providersIn(ctx, t, mgmt))
+	assert.Empty(t, rolesIn(ctx, t, mgmt))
+	policies, err = mgmt.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
+	require.NoError(t, err)
+	assert.Empty(t, policies.Policies)
+
+	// 4. providers: { aws: p }, p assuming a role in another account: everything lands there.
+	other := createAccount(t, "deploy-target")
+	cfg["assumeRoleArn"] = fleet.RoleArn("aws", other, fleet.DefaultRoleName)
+	up = p.op(t, "other", "up", cfg)
+	assert.Equal(t, fleet.RoleArn("aws", other, "ci/circleci-deploy"), up.Outputs["roleArn"].Value)
+	assert.Equal(t, want, up.Outputs["trustPolicy"].Value, "the account changes nothing in the trust policy")
+	target := accountIAM(t, other)
+	assert.Len(t, providersIn(ctx, t, target), 1, "the OIDC provider is in the target account")
+	assert.Equal(t, []string{"circleci-deploy"}, rolesIn(ctx, t, target), "the role is in the target account")
+	assert.Empty(t, providersIn(ctx, t, mgmt), "nothing in the default account")
+	assert.Empty(t, rolesIn(ctx, t, mgmt), "nothing in the default account")
+	down = p.op(t, "other", "destroy", cfg)
+	assert.NotZero(t, down.Changes["delete"])
+	assert.Empty(t, providersIn(ctx, t, target))
+	assert.Empty(t, rolesIn(ctx, t, target))
+	return f
+}
+
+// assertRulesAsWritten checks that each of the example's two rules, a
+// project with its own repository and branch, gives subject patterns that
+// pair that project with that repository and branch only.
+func assertRulesAsWritten(t *testing.T, policy string) {
+	t.Helper()
+	var doc struct {
+		Statement []struct {
+			Condition map[string]map[string]any
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(policy), &doc), policy)
+	var subs []string
+	for _, s := range doc.Statement {
+		for _, cond := range s.Condition {
+			for k, v := range cond {
+				if !strings.HasSuffix(k, ":sub") {
+					continue
+				}
+				switch v := v.(type) {
+				case string:
+					subs = append(subs, v)
+				case []any:
+					for _, e := range v {
+						subs = append(subs, e.(string))
+					}
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, subs, policy)
+	for _, rule := range []struct{ project, origin, ref string }{
+		{devProject, "github.com/acme/api", "refs/heads/main"},
+		{"33333333-3333-4333-8333-333333333333", "github.com/acme/infra", "refs/heads/release/*"},
+	} {
+		var mine []string
+		for _, s := range subs {
+			if strings.Contains(s, "/project/"+rule.project+"/") {
+				mine = append(mine, s)
+			}
+		}
+		require.NotEmpty(t, mine, "no subject pattern for project %s in %s", rule.project, policy)
+		for _, s := range mine {
+			assert.True(t, strings.HasSuffix(s, "/vcs-origin/"+rule.origin+"/vcs-ref/"+rule.ref),
+				"project %s's pattern %q is not limited to %s of %s", rule.project, s, rule.ref, rule.origin)
+		}
+	}
+	assert.False(t, slices.ContainsFunc(subs, func(s string) bool { return !strings.Contains(s, "/project/") }),
+		"every pattern names a project: %v", subs)
+}
+
+// assertSecretInState checks that the property of every resource of the type
+// is a secret in an exported deployment: inputs and outputs alike.
+func assertSecretInState(t *testing.T, deployment json.RawMessage, typ, property string) {
+	t.Helper()
+	var d struct {
+		Deployment struct {
+			Resources []struct {
+				Type    string                     `json:"type"`
+				Inputs  map[string]json.RawMessage `json:"inputs"`
+				Outputs map[string]json.RawMessage `json:"outputs"`
+			} `json:"resources"`
+		} `json:"deployment"`
+	}
+	require.NoError(t, json.Unmarshal(deployment, &d))
+	found := 0
+	for _, r := range d.Deployment.Resources {
+		if r.Type != typ {
+			continue
+		}
+		found++
+		for where, props := range map[string]map[string]json.RawMessage{"inputs": r.Inputs, "outputs": r.Outputs} {
+			var v map[string]any
+			require.NoError(t, json.Unmarshal(props[property], &v), "%s %s.%s is not a secret: %s", typ, where, property, props[property])
+			assert.Contains(t, v, secretMarker, "%s %s.%s is a secret", typ, where, property)
+			assert.NotEmpty(t, v["ciphertext"], "%s %s.%s is encrypted", typ, where, property)
+		}
+	}
+	assert.Equal(t, 1, found, "one %s in the state", typ)
+}
+
+// createAccount creates an account in moto's organization (creating the
+// organization first if need be), which gets OrganizationAccountAccessRole,
+// and returns its ID.
+func createAccount(t *testing.T, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	require.NoError(t, err)
+	org := organizations.NewFromConfig(cfg)
+	if _, err := org.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err != nil {
+		_, err = org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: orgtypes.OrganizationFeatureSetAll})
+		require.NoError(t, err)
+	}
+	out, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{
+		AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
+	require.NoError(t, err)
+	return aws.ToString(out.CreateAccountStatus.AccountId)
+}
