@@ -2,7 +2,7 @@
 // the SDK serves the Node.js language runtime from this process, so the Pulumi CLI needs no
 // pulumi-language-nodejs. One operation per process, so that each `up` runs the example's module afresh:
 //
-//   node inline.js up|destroy|export
+//   node inline.js up|destroy
 //
 // E2E_STACK names the stack, E2E_WORKDIR is the workspace's own folder, E2E_CONFIG is a JSON object of config
 // values (keys without a namespace belong to the project). The result is printed as one line, `RESULT <json>`.
@@ -34,10 +34,8 @@ async function main(op) {
             const res = await stack.destroy(progress);
             return { changes: res.summary.resourceChanges };
         }
-        case "export":
-            return await stack.exportStack();
         default:
-            throw new Error(`unknown operation ${op}: want up, destroy or export`);
+            throw new Error(`unknown operation ${op}: want up or destroy`);
     }
 }
 
