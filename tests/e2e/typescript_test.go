@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,8 +41,9 @@ type tsProject struct {
 // name from the registry, as the README tells a user: the project's .npmrc
 // maps the @circleci-oidc scope to the registry, and everything else, the
 // pinned @pulumi/pulumi and @pulumi/aws included, comes from npm's default
-// registry. It returns the project and how long the install took.
-func newTSProject(t *testing.T, dir string, reg *npmRegistry, version string) (*tsProject, time.Duration) {
+// registry. npmEnv is added to npm's environment. It returns the project and
+// how long the install took.
+func newTSProject(t *testing.T, dir string, reg *npmRegistry, version string, npmEnv ...string) (*tsProject, time.Duration) {
 	t.Helper()
 	if _, err := exec.LookPath("npm"); err != nil {
 		t.Skip("npm is not on PATH")
@@ -62,7 +64,7 @@ func newTSProject(t *testing.T, dir string, reg *npmRegistry, version string) (*
 	require.NoError(t, os.WriteFile(filepath.Join(dir, ".npmrc"), []byte(scope+":registry="+reg.url+"\n"), 0o644))
 
 	start := time.Now()
-	run(t, dir, nil, "npm", "install", "--save-exact", "--no-audit", "--no-fund", "--loglevel=error", npmPackage+"@"+version)
+	run(t, dir, npmEnv, "npm", "install", "--save-exact", "--no-audit", "--no-fund", "--loglevel=error", npmPackage+"@"+version)
 	took := time.Since(start)
 
 	require.NoError(t, json.Unmarshal([]byte(mustRead(t, filepath.Join(dir, "package.json"))), &pkg))
@@ -86,6 +88,19 @@ func newTSProject(t *testing.T, dir string, reg *npmRegistry, version string) (*
 		assert.NoDirExists(t, filepath.Join(nested, "node_modules", "@pulumi", "pulumi"), "a second @pulumi/pulumi under %s", nested)
 	}
 	return &tsProject{dir: dir}, took
+}
+
+// onConsumerMachine runs the project on the consumer's machine: no Go, no
+// ambient plugins, the loopback GitHub; plugin acquisition on, as a user's
+// `pulumi up` has it, so the engine downloads the plugin the SDK names.
+func (p *tsProject) onConsumerMachine(t *testing.T, w *world, rel release) *consumer {
+	t.Helper()
+	c := newConsumer(t, w, rel)
+	delete(w.env, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION")
+	for k, v := range w.env {
+		p.env = append(p.env, k+"="+v)
+	}
+	return c
 }
 
 // tsc runs the project's TypeScript compiler.
@@ -201,13 +216,7 @@ func runTypeScriptExample(t *testing.T, w *world, rel release, reg *npmRegistry)
 	out, err = p.tsc(t) // into bin/, which the runner imports
 	require.NoError(t, err, out)
 
-	// The consumer's machine: no Go, no ambient plugins, the loopback GitHub; plugin acquisition on, as a
-	// user's `pulumi up` has it, so the engine downloads the plugin the SDK names.
-	c := newConsumer(t, w, rel)
-	delete(w.env, "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION")
-	for k, v := range w.env {
-		p.env = append(p.env, k+"="+v)
-	}
+	c := p.onConsumerMachine(t, w, rel)
 	for _, dir := range filepath.SplitList(w.env["PATH"]) {
 		assert.NoFileExists(t, filepath.Join(dir, "pulumi-language-nodejs"), "the inline program needs no language host")
 	}
@@ -397,4 +406,39 @@ func createAccount(t *testing.T, name string) string {
 		AccountName: aws.String(name), Email: aws.String(name + "@example.com")})
 	require.NoError(t, err)
 	return aws.ToString(out.CreateAccountStatus.AccountId)
+}
+
+// TestTypeScriptFigures prints how long a TypeScript user waits from an empty
+// folder to the first `up`: npm install by name with an empty npm cache, the
+// compile, and the first up, which downloads the plugin. It asserts nothing
+// about time; scripts/e2e-figures.sh runs it.
+func TestTypeScriptFigures(t *testing.T) {
+	if os.Getenv("E2E_FIGURES") == "" {
+		t.Skip("prints performance figures; run scripts/e2e-figures.sh")
+	}
+	w := newWorld(t)
+	rel := requireDist(t)
+	reg := startVerdaccio(t)
+	out, err := reg.publish(t, reg.token, rel.sdkFile(t, ".tgz"))
+	require.NoError(t, err, out)
+	p, install := newTSProject(t, filepath.Join(w.dir, "ts"), reg, rel.Version, "npm_config_cache="+t.TempDir())
+	start := time.Now()
+	out, err = p.tsc(t)
+	require.NoError(t, err, out)
+	compile := time.Since(start)
+	p.onConsumerMachine(t, w, rel)
+	start = time.Now()
+	up := p.op(t, "dev", "up", map[string]string{"aws:region": "eu-west-1"})
+	firstUp := time.Since(start)
+	require.NotEmpty(t, up.Outputs["roleArn"].Value)
+	var size int64
+	require.NoError(t, filepath.Walk(filepath.Join(p.dir, "node_modules"), func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			size += fi.Size()
+		}
+		return err
+	}))
+	fmt.Printf("TypeScript, empty folder to first up: npm install by name (empty npm cache) %s, node_modules %.0f MiB; tsc %s; first up (plugin download included) %s\n",
+		install.Round(100*time.Millisecond), float64(size)/(1<<20), compile.Round(100*time.Millisecond), firstUp.Round(100*time.Millisecond))
+	p.op(t, "dev", "destroy", map[string]string{"aws:region": "eu-west-1"})
 }
