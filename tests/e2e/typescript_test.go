@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -195,24 +196,39 @@ func runTypeScriptExample(t *testing.T, w *world, rel release, reg *npmRegistry)
 	// the trust policy's shape from them at preview.
 	out, err = p.tsc(t, "--noEmit")
 	require.NoError(t, err, out)
+	// Each wrong variant is a file of its own, all checked by one tsc run (a run takes seconds: @pulumi/aws's
+	// types are large); each file must have its own error.
 	example := mustRead(t, filepath.Join(p.dir, "index.ts"))
-	for _, tt := range []struct{ name, from, to string }{
+	cases := []struct{ name, from, to string }{
 		{"a number for a list", `branches: ["main"]`, `branches: 42`},
 		{"an Output of a list inside a rule", `{ projectIds: [projectId],`, `{ projectIds: pulumi.output([projectId]),`},
 		{"an Output inside a rule's list", `{ projectIds: [projectId],`, `{ projectIds: [pulumi.output(projectId)],`},
 		{"an Output of the rules", "rules: [\n", "rules: pulumi.output([\n"},
-	} {
+	}
+	badDir := filepath.Join(p.dir, "wrong-types")
+	require.NoError(t, os.MkdirAll(badDir, 0o755))
+	var files []string
+	for i, tt := range cases {
 		bad := strings.Replace(example, tt.from, tt.to, 1)
 		require.NotEqual(t, example, bad, tt.name)
 		if tt.name == "an Output of the rules" {
 			bad = strings.Replace(bad, "    ],\n    roleName", "    ]),\n    roleName", 1)
 		}
-		require.NoError(t, os.WriteFile(filepath.Join(p.dir, "index.ts"), []byte(bad), 0o644))
-		out, err := p.tsc(t, "--noEmit")
-		require.Error(t, err, "tsc accepted %s", tt.name)
-		assert.Contains(t, out, "is not assignable to type", tt.name)
+		files = append(files, fmt.Sprintf("wrong-types/case%d.ts", i))
+		require.NoError(t, os.WriteFile(filepath.Join(p.dir, files[i]), []byte(bad), 0o644))
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(p.dir, "index.ts"), []byte(example), 0o644))
+	b, err := json.Marshal(map[string]any{"extends": "./tsconfig.json", "files": files})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(p.dir, "tsconfig.wrong.json"), b, 0o644))
+	cmd := exec.CommandContext(t.Context(), filepath.Join(p.dir, "node_modules", ".bin", "tsc"), "-p", "tsconfig.wrong.json", "--noEmit", "--pretty", "false")
+	cmd.Dir = p.dir
+	wrong, err := cmd.CombinedOutput()
+	require.Error(t, err, "tsc accepted every wrong input:\n%s", wrong)
+	for i, tt := range cases {
+		assert.Regexp(t, regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(files[i])+`\(\d+,\d+\): error TS\d+: .*is not assignable to type`), string(wrong),
+			"tsc accepted %s", tt.name)
+	}
+	require.NoError(t, os.RemoveAll(badDir))
 	out, err = p.tsc(t) // into bin/, which the runner imports
 	require.NoError(t, err, out)
 
