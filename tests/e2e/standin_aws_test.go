@@ -31,8 +31,7 @@ const (
 )
 
 // awsStandin stands in for the pulumi-aws provider for exactly the four IAM
-// resource types the component registers, and the managed policy a consumer
-// attaches (standin_policy_test.go), with pulumi-aws's property names,
+// resource types the component registers, with pulumi-aws's property names,
 // and makes the real IAM calls against moto. It is test code: no other type
 // or property is known to it.
 type awsStandin struct {
@@ -127,7 +126,7 @@ func (p *awsStandin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pul
 	if err != nil {
 		return nil, err
 	}
-	if typ := typeOf(req.GetUrn()); (typ == typeRole || typ == typePolicy) && !news.HasValue("name") {
+	if typeOf(req.GetUrn()) == typeRole && !news.HasValue("name") {
 		switch {
 		case olds.HasValue("name") && str(olds, "namePrefix") == str(news, "namePrefix"):
 			news["name"] = olds["name"]
@@ -137,7 +136,7 @@ func (p *awsStandin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pul
 			news["name"] = resource.NewProperty(nameOf(req.GetUrn()) + "-" + suffix(7))
 		}
 	}
-	if typ := typeOf(req.GetUrn()); (typ == typeRole || typ == typePolicy) && !news.HasValue("path") {
+	if typeOf(req.GetUrn()) == typeRole && !news.HasValue("path") {
 		news["path"] = resource.NewProperty("/")
 	}
 	if typeOf(req.GetUrn()) == typeRole && !news.HasValue("maxSessionDuration") {
@@ -200,7 +199,7 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 	if req.GetPreview() {
 		unknown := resource.MakeComputed(resource.NewProperty(""))
 		switch typ {
-		case typeProvider, typeRole, typePolicy:
+		case typeProvider, typeRole:
 			out["arn"] = unknown
 		}
 		props, err := marshal(out)
@@ -259,10 +258,6 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 			return nil, err
 		}
 		id = str(in, "role") + ":" + str(in, "name")
-	case typePolicy:
-		if id, err = createPolicy(ctx, c.iam, in, out); err != nil {
-			return nil, err
-		}
 	default:
 		return nil, fmt.Errorf("aws stand-in: %s is not implemented", typ)
 	}
@@ -292,7 +287,7 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 		return nil, err
 	}
 	out := news.Copy()
-	for _, k := range []resource.PropertyKey{"arn", "uniqueId", "policyId"} {
+	for _, k := range []resource.PropertyKey{"arn", "uniqueId"} {
 		if v, ok := state[k]; ok {
 			out[k] = v
 		}
@@ -327,10 +322,6 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 			if changed("policy") {
 				err = p.putRolePolicy(ctx, c.iam, news)
 			}
-		case typePolicy:
-			if changed("policy") {
-				err = updatePolicy(ctx, c.iam, req.GetId(), news)
-			}
 		}
 		if err != nil {
 			return nil, err
@@ -359,8 +350,6 @@ func (p *awsStandin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (
 	case typeRolePolicy:
 		_, err = c.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{
 			RoleName: aws.String(str(state, "role")), PolicyName: aws.String(str(state, "name"))})
-	case typePolicy:
-		err = deletePolicy(ctx, c.iam, req.GetId())
 	}
 	var missing *iamtypes.NoSuchEntityException
 	if errors.As(err, &missing) {

@@ -108,10 +108,7 @@ func (p *awsStandin) Configure(ctx context.Context, req *pulumirpc.ConfigureRequ
 	if pr, ok := peer.FromContext(ctx); ok {
 		p.sessions.Store(pr.Addr.String(), c)
 	}
-	// The stand-in reads every value in the clear (props unwraps secrets), so it tells the engine it takes
-	// no secrets: the engine then unwraps them itself and marks a secret input's inputs and outputs secret
-	// again in the state (pkg/resource/plugin/provider_plugin.go, annotateSecrets), as pulumi-aws keeps them.
-	return &pulumirpc.ConfigureResponse{AcceptSecrets: false, SupportsPreview: true}, nil
+	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: true}, nil
 }
 
 // readStandinConfig reads the provider's config from the request's args. The
