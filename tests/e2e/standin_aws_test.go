@@ -31,7 +31,8 @@ const (
 )
 
 // awsStandin stands in for the pulumi-aws provider for exactly the four IAM
-// resource types the component registers, with pulumi-aws's property names,
+// resource types the component registers (and the managed policy consumer
+// programs attach, standin_policy_test.go), with pulumi-aws's property names,
 // and makes the real IAM calls against moto. It is test code: no other type
 // or property is known to it.
 type awsStandin struct {
@@ -139,10 +140,13 @@ func (p *awsStandin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pul
 	if typeOf(req.GetUrn()) == typeRole && !news.HasValue("path") {
 		news["path"] = resource.NewProperty("/")
 	}
+	if typeOf(req.GetUrn()) == typePolicy {
+		checkPolicy(req.GetUrn(), olds, news)
+	}
 	if typeOf(req.GetUrn()) == typeRole && !news.HasValue("maxSessionDuration") {
 		news["maxSessionDuration"] = resource.NewProperty(3600.0)
 	}
-	inputs, err := marshal(news)
+	inputs, err := withSecrets(news, req.GetNews())
 	return &pulumirpc.CheckResponse{Inputs: inputs}, err
 }
 
@@ -199,10 +203,10 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 	if req.GetPreview() {
 		unknown := resource.MakeComputed(resource.NewProperty(""))
 		switch typ {
-		case typeProvider, typeRole:
+		case typeProvider, typeRole, typePolicy:
 			out["arn"] = unknown
 		}
-		props, err := marshal(out)
+		props, err := withSecrets(out, req.GetProperties())
 		return &pulumirpc.CreateResponse{Properties: props}, err
 	}
 	c := p.conn(ctx)
@@ -258,10 +262,14 @@ func (p *awsStandin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (
 			return nil, err
 		}
 		id = str(in, "role") + ":" + str(in, "name")
+	case typePolicy:
+		if id, err = createPolicy(ctx, c.iam, in, out); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("aws stand-in: %s is not implemented", typ)
 	}
-	props, err := marshal(out)
+	props, err := withSecrets(out, req.GetProperties())
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, err
 }
 
@@ -287,7 +295,7 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 		return nil, err
 	}
 	out := news.Copy()
-	for _, k := range []resource.PropertyKey{"arn", "uniqueId"} {
+	for _, k := range []resource.PropertyKey{"arn", "uniqueId", "policyId"} {
 		if v, ok := state[k]; ok {
 			out[k] = v
 		}
@@ -322,12 +330,16 @@ func (p *awsStandin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (
 			if changed("policy") {
 				err = p.putRolePolicy(ctx, c.iam, news)
 			}
+		case typePolicy:
+			if changed("policy") {
+				err = updatePolicy(ctx, c.iam, req.GetId(), str(news, "policy"))
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	props, err := marshal(out)
+	props, err := withSecrets(out, req.GetNews())
 	return &pulumirpc.UpdateResponse{Properties: props}, err
 }
 
@@ -350,6 +362,8 @@ func (p *awsStandin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (
 	case typeRolePolicy:
 		_, err = c.iam.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{
 			RoleName: aws.String(str(state, "role")), PolicyName: aws.String(str(state, "name"))})
+	case typePolicy:
+		err = deletePolicy(ctx, c.iam, req.GetId())
 	}
 	var missing *iamtypes.NoSuchEntityException
 	if errors.As(err, &missing) {
