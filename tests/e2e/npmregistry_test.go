@@ -156,6 +156,12 @@ func TestNpmPublishIsSafeToRunAgain(t *testing.T) {
 	tarball := rel.sdkFile(t, ".tgz")
 	integrity, shasum := tarballDigests(t, tarball)
 
+	// No uplink: the registry serves only what the suite publishes.
+	res, err := http.Get(reg.url + url.PathEscape("@pulumi/pulumi"))
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusNotFound, res.StatusCode, "verdaccio proxies another registry")
+
 	var outputs []string
 	out, err := reg.publish(t, reg.token, tarball)
 	outputs = append(outputs, out)
