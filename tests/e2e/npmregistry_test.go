@@ -61,8 +61,11 @@ func startVerdaccio(t *testing.T) *npmRegistry {
 	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf(verdaccioConfig, dir)), 0o644))
 	addr := freeLoopbackAddr(t)
 	cmd := exec.CommandContext(t.Context(), filepath.Join(toolsBin(), "verdaccio"), "--config", cfg, "--listen", addr)
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
+	// A file, not a buffer: the process writes it while the test may read it.
+	log, err := os.Create(filepath.Join(dir, "verdaccio.log"))
+	require.NoError(t, err)
+	defer log.Close()
+	cmd.Stdout, cmd.Stderr = log, log
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	r := &npmRegistry{url: "http://" + addr + "/"}
@@ -78,7 +81,10 @@ func startVerdaccio(t *testing.T) *npmRegistry {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	require.True(t, up, "verdaccio did not answer on %s:\n%s", addr, log.String())
+	if !up {
+		b, _ := os.ReadFile(log.Name())
+		t.Fatalf("verdaccio did not answer on %s:\n%s", addr, b)
+	}
 
 	body, _ := json.Marshal(map[string]string{"name": "e2e", "password": "e2e-" + suffix(16), "type": "user"})
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, r.url+"-/user/org.couchdb.user:e2e", bytes.NewReader(body))
