@@ -114,6 +114,9 @@ func runTypeScriptExample(t *testing.T, w *world, rel release, reg *npmRegistry)
 	got, _ := up.Outputs["trustPolicy"].Value.(string)
 	assert.Equal(t, want, got, "the trust policy is the Go component's, byte for byte")
 	rulesArriveAsWritten(t, got)
+	for _, name := range []string{"roleArn", "trustPolicy"} {
+		assert.False(t, up.Outputs[name].Secret, "%s holds nothing of the secret inline policy, yet is secret", name)
+	}
 
 	// The policy the program created reached the component as an Output, and is attached by its ARN.
 	policies, err := mgmt.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: iamtypes.PolicyScopeTypeLocal})
