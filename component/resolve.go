@@ -75,8 +75,28 @@ func (a CircleCIOIDCArgs) inputs() inputs {
 		PermissionsBoundary: a.PermissionsBoundary,
 		Tags:                a.Tags,
 		ManagedPolicyARNs:   pulumi.StringArray(a.ManagedPolicyArns),
-		InlinePolicies:      pulumi.StringMap(a.InlinePolicies),
+		InlinePolicies:      unsecretValues(a.InlinePolicies),
 	}
+}
+
+// unsecretValues returns the map with each output value's secretness taken
+// off. The configuration reads the inline policies' documents only to check
+// them (JSON, IAM's size limit); no output derived from it holds them. So a
+// secret document must not make the trust policy, the issuer or the
+// thumbprints secret. The document itself stays secret on its way to its
+// RolePolicy, which NewCircleCIOIDC builds from the arguments, not from these.
+func unsecretValues(m map[string]pulumi.StringInput) pulumi.StringMap {
+	if m == nil {
+		return nil
+	}
+	out := make(pulumi.StringMap, len(m))
+	for k, v := range m {
+		if _, ok := v.(pulumi.Output); ok {
+			v = pulumi.Unsecret(v.ToStringOutput()).(pulumi.StringOutput)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // config returns the plain configuration, defaults applied.

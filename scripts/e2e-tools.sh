@@ -3,6 +3,8 @@
 # only when it is missing or its pin changed:
 #   - the Pulumi CLI, pinned by tools/pulumi/go.mod (about 9 minutes cold on 2 cores);
 #   - pulumi-language-yaml, pinned below (about 2 minutes cold);
+#   - verdaccio, the npm registry the suite publishes the TypeScript SDK to and installs it from, pinned with
+#     every dependency by tools/verdaccio/package-lock.json (npm ci into .tools/verdaccio);
 # and, from Debian, what scripts/release.sh builds the Python wheel with and the
 # suite installs it with: python3-build (the PEP 517 frontend), python3-setuptools and python3-wheel (the
 # backend the generated pyproject.toml names; python3-build does not depend on them) and python3-venv;
@@ -33,6 +35,18 @@ if [ ! -x "$BIN/pulumi-language-yaml" ] || [ "$(cat "$BIN/.yaml.pin" 2>/dev/null
   GOBIN="$BIN" go install "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$YAML_VERSION"
   echo "$YAML_VERSION" > "$BIN/.yaml.pin"
   echo "built pulumi-language-yaml in $(( $(date +%s) - start ))s"
+fi
+
+vpin=$(sha256sum tools/verdaccio/package-lock.json | cut -c1-16)
+if [ ! -x "$BIN/verdaccio" ] || [ "$(cat "$BIN/.verdaccio.pin" 2>/dev/null)" != "$vpin" ]; then
+  echo "installing verdaccio from tools/verdaccio/package-lock.json"
+  start=$(date +%s)
+  rm -rf .tools/verdaccio && mkdir -p .tools/verdaccio
+  cp tools/verdaccio/package.json tools/verdaccio/package-lock.json .tools/verdaccio/
+  (cd .tools/verdaccio && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
+  ln -sf ../verdaccio/node_modules/.bin/verdaccio "$BIN/verdaccio"
+  echo "$vpin" > "$BIN/.verdaccio.pin"
+  echo "installed verdaccio $("$BIN/verdaccio" --version) in $(( $(date +%s) - start ))s"
 fi
 
 if ! /usr/bin/python3 -m build --version >/dev/null 2>&1 || ! /usr/bin/python3 -c 'import ensurepip, setuptools, wheel' 2>/dev/null; then

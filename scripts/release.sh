@@ -13,6 +13,7 @@
 #   --sdk         also build the SDK packages into dist/sdk: an npm tarball and a Python wheel
 #   --publish     publish the GitHub release vV of $GITHUB_REPOSITORY with everything in dist/: a draft
 #                 until every asset is uploaded, and safe to run again (needs --release and $GITHUB_TOKEN);
+#                 with --sdk and $NPM_TOKEN, also the npm package (scripts/npm-publish.sh: likewise);
 #                 with --sdk and $PYPI_TOKEN, also the wheel to the Python package index
 #                 (scripts/publish-pypi.sh: safe to run again, refuses other content at a published version)
 #   --dry-run     with --publish: print each request and its body instead of sending it; works with any build
@@ -73,8 +74,7 @@ if [ -n "$set_version" ]; then
   if [[ $set_version != *-* ]]; then
     v=$set_version
     sed -i "s/^      version: .*/      version: $v/" examples/yaml/Pulumi.yaml
-    sed -i -E "s#releases/download/v[^/]+/circleci-oidc-pulumi-circleci-oidc-[^\"]+\.tgz#releases/download/v$v/circleci-oidc-pulumi-circleci-oidc-$v.tgz#" \
-      examples/typescript/package.json
+    sed -i -E "s#(\"@circleci-oidc/pulumi-circleci-oidc\": )\"[^\"]*\"#\1\"$v\"#" examples/typescript/package.json
     sed -i -E "s#^pulumi-circleci-oidc==.*#pulumi-circleci-oidc==$v#" examples/python/requirements.txt
     sed -i "s/\(sdk\/go\/circlecioidc\) v[^ ]*\$/\1 v$v/" examples/go/go.mod
   fi
@@ -195,5 +195,16 @@ if $publish; then
     else
       echo "PYPI_TOKEN is not set: the wheel is not published to the Python package index"
     fi
+  fi
+fi
+
+# npm: the TypeScript SDK, when the job has a token (scripts/npm-publish.sh: safe to run again, never prints it).
+if $publish && $sdk; then
+  if $dry_run; then
+    bash scripts/npm-publish.sh --dry-run dist/sdk/*.tgz
+  elif [ -n "${NPM_TOKEN:-}" ]; then
+    bash scripts/npm-publish.sh dist/sdk/*.tgz
+  else
+    echo "NPM_TOKEN is not set: the npm package is not published"
   fi
 fi
