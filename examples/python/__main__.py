@@ -12,14 +12,14 @@ project_id = config.get("projectId") or "22222222-2222-4222-8222-222222222222"
 infra_project_id = config.get("infraProjectId") or "33333333-3333-4333-8333-333333333333"
 # To deploy into another account, the role to assume there, such as a member account's
 # OrganizationAccountAccessRole. Unset, everything goes into the account of the stack's credentials.
-deploy_role_arn = config.get("deployRoleArn")
+assume_role_arn = config.get("assumeRoleArn")
 
 opts = None
-if deploy_role_arn:
+if assume_role_arn:
     account = aws.Provider(
         "deploy-account",
         region=aws.config.region,
-        assume_role=aws.ProviderAssumeRoleArgs(role_arn=deploy_role_arn, session_name="circleci-oidc"),
+        assume_role=aws.ProviderAssumeRoleArgs(role_arn=assume_role_arn, session_name="circleci-oidc"),
     )
     opts = pulumi.ResourceOptions(providers={"aws": account})
 

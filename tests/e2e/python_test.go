@@ -140,7 +140,7 @@ func (c *pythonConsumer) run(t *testing.T, stack string, config map[string]strin
 // providers and moto. Plain, it builds the Go component's trust policy from
 // the rules as written, attaches the program's own policy by its Output ARN,
 // keeps the secret inline policy encrypted in the state, changes nothing on
-// a second up and leaves nothing after destroy. With deployRoleArn, an
+// a second up and leaves nothing after destroy. With assumeRoleArn, an
 // explicit aws provider passed as providers={"aws": p} puts everything in
 // that account and nothing in the default one.
 func TestPythonExampleThroughTheEngine(t *testing.T) {
@@ -236,11 +236,11 @@ func TestPythonExampleThroughTheEngine(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, local.Policies)
 
-	// 2. With deployRoleArn: a member account's OrganizationAccountAccessRole, through providers={"aws": p}.
+	// 2. With assumeRoleArn: a member account's OrganizationAccountAccessRole, through providers={"aws": p}.
 	member := createMemberAccount(t)
 	memberIAM := accountIAM(t, member)
 	res = c.run(t, "member", map[string]string{"aws:region": "us-east-1",
-		"circleci-oidc-python:deployRoleArn": fleet.RoleArn("aws", member, fleet.DefaultRoleName)}, "up")
+		"circleci-oidc-python:assumeRoleArn": fleet.RoleArn("aws", member, fleet.DefaultRoleName)}, "up")
 	outputs = res[0]["outputs"].(map[string]any)
 	assert.Equal(t, "arn:aws:iam::"+member+":role/ci/circleci-deploy", outputs["roleArn"])
 	assert.Equal(t, strings.ReplaceAll(plainPolicy, ":"+motoDefaultAccount+":", ":"+member+":"), outputs["trustPolicy"],
