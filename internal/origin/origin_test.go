@@ -36,6 +36,12 @@ func TestRedact(t *testing.T) {
 		"token ghp_abc-def%2B1":               "token [REDACTED]",
 		`no secret \u00zz 100% \u0041`:        `no secret \u00zz 100% A`,
 		"https://x/?t=ghp_abc-def%2B1&n=name": "https://x/?t=[REDACTED]&n=name",
+		"token ghp&#95;abc-def&#43;1":         "token [REDACTED]",
+		"token ghp&#x5F;abc-def&plus;1":       "token [REDACTED]",
+		"token ghp&lowbar;abc-def+1 &amp; so": "token [REDACTED] & so",
+		"token ghp%255Fabc-def+1":             "token [REDACTED]",
+		`token ghp\u00255Fabc-def+1`:          "token [REDACTED]",
+		"token ghp&#x25;5Fabc-def+1":          "token [REDACTED]",
 	} {
 		assert.Equal(t, want, Redact(in, secret), in)
 	}
