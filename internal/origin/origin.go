@@ -61,6 +61,21 @@ func Of(u *url.URL) string {
 	return (&url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host)}).String()
 }
 
+// HideUserinfo returns raw, a URL as it was given, fit for an error: what
+// stands between its "//" and its last "@", where credentials go, is
+// replaced, even when raw does not parse as a URL (https//user:pw@host).
+func HideUserinfo(raw string) string {
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw
+	}
+	start := 0
+	if i := strings.Index(raw[:at], "//"); i >= 0 {
+		start = i + 2
+	}
+	return raw[:start] + "REDACTED" + raw[at:]
+}
+
 // maxDecodes bounds how many layers of escapes Redact undoes.
 const maxDecodes = 8
 

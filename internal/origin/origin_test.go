@@ -49,6 +49,19 @@ func TestRedact(t *testing.T) {
 	assert.Equal(t, "https://127.0.0.1:8080", Of(mustParse(t, "HTTPS://user:pw@127.0.0.1:8080/p?q=1")))
 }
 
+func TestHideUserinfo(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://circleci.com/api/v2":   "https://circleci.com/api/v2",
+		"ftp://user:pw@host/x":          "ftp://REDACTED@host/x",
+		"https//user:pw@host":           "https//REDACTED@host",
+		"https:/user:pw@host":           "REDACTED@host",
+		"https://user:p/w@d@host:x/api": "https://REDACTED@host:x/api",
+		"user:pw@host":                  "REDACTED@host",
+	} {
+		assert.Equal(t, want, HideUserinfo(in), in)
+	}
+}
+
 func mustParse(t *testing.T, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)
