@@ -33,3 +33,20 @@ func TestParseFileRefusesUnknownFieldsEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// An OU path fleet never writes, such as /prod/ or /prod//eu, would match
+// no account: its config would be dropped without a word.
+func TestParseFileRefusesOUPathsThatNeverMatch(t *testing.T) {
+	for path, want := range map[string]string{
+		"/prod/":    `ous: "/prod/" is never an account's OU path; write "/prod"`,
+		"/prod//eu": `ous: "/prod//eu" is never an account's OU path; write "/prod/eu"`,
+		"//":        `ous: "//" is never an account's OU path; write "/"`,
+	} {
+		_, err := ParseFile("fleet.yaml", []byte("version: 1\nous:\n  "+path+": {roleName: x}\n"))
+		require.ErrorContains(t, err, want, path)
+	}
+	for _, path := range []string{"/", "/prod", "/prod/eu"} {
+		_, err := ParseFile("fleet.yaml", []byte("version: 1\nous:\n  "+path+": {roleName: x}\n"))
+		require.NoError(t, err, path)
+	}
+}
