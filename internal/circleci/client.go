@@ -151,7 +151,8 @@ func New(token string, opts ...Option) (*Client, error) {
 func checkBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("circleci: base URL %q is not an absolute https:// URL, such as %s", raw, DefaultBaseURL)
+		return nil, fmt.Errorf("circleci: base URL %q is not an absolute https:// URL, such as %s",
+			origin.HideUserinfo(raw), DefaultBaseURL)
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("circleci: base URL %q must not carry credentials, a query or a fragment; "+

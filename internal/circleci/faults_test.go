@@ -151,6 +151,9 @@ func TestBaseURL(t *testing.T) {
 		{"ftp://circleci.com/api/v2", "is not an absolute https:// URL"},
 		{"circleci.com/api/v2", "is not an absolute https:// URL"},
 		{"https://user:pass@circleci.com/api/v2", "must not carry credentials"},
+		{"ftp://user:pass@circleci.com/api/v2", "is not an absolute https:// URL"},
+		{"https//user:pass@circleci.com/api/v2", "is not an absolute https:// URL"},
+		{"https://user:pass@circleci.com:x/api/v2", "is not an absolute https:// URL"},
 		{"https://circleci.com/api/v2?x=1", "must not carry credentials, a query"},
 	}
 	for _, tt := range tests {

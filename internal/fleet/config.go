@@ -97,6 +97,8 @@ func ParseFile(name string, raw []byte) (*File, error) {
 	for p, cfg := range f.OUs {
 		if !strings.HasPrefix(p, "/") {
 			errs = append(errs, fmt.Sprintf("ous: %q is not an OU path; write it from the root, such as /prod/eu", p))
+		} else if chain := ouChain(p); chain[len(chain)-1] != p {
+			errs = append(errs, fmt.Sprintf("ous: %q is never an account's OU path; write %q", p, chain[len(chain)-1]))
 		}
 		check("ous."+p, cfg)
 	}

@@ -129,7 +129,7 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 	if other, taken := o.ouOfPath[path]; taken {
 		first, second := min(other, parent), max(other, parent)
 		return fmt.Errorf("OUs %s and %s have the same path %q; rename one of them, or name the accounts with --accounts",
-			first, second, path)
+			Printable(first), Printable(second), path)
 	}
 	o.OUPaths[parent] = path
 	o.ouOfPath[path] = parent
@@ -139,7 +139,7 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 		page, err := api.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{
 			ParentId: aws.String(parent), NextToken: token, MaxResults: maxResults()})
 		if err != nil {
-			return fmt.Errorf("listing the accounts of %s (organizations:ListAccountsForParent): %w", parent, err)
+			return fmt.Errorf("listing the accounts of %s (organizations:ListAccountsForParent): %w", Printable(parent), err)
 		}
 		for _, a := range page.Accounts {
 			if err := checkListedID("ListAccountsForParent", a); err != nil {
@@ -157,12 +157,12 @@ func (o *Org) walk(ctx context.Context, api OrgAPI, parent, path string, chain [
 		page, err := api.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{
 			ParentId: aws.String(parent), NextToken: token, MaxResults: maxResults()})
 		if err != nil {
-			return fmt.Errorf("listing the OUs of %s (organizations:ListOrganizationalUnitsForParent): %w", parent, err)
+			return fmt.Errorf("listing the OUs of %s (organizations:ListOrganizationalUnitsForParent): %w", Printable(parent), err)
 		}
 		for _, ou := range page.OrganizationalUnits {
 			if name := aws.ToString(ou.Name); strings.Contains(name, "/") || name == "" {
 				return fmt.Errorf("OU %s is named %q: an OU name that is empty or holds \"/\" makes OU paths such as %s ambiguous; "+
-					"rename the OU, or name its accounts with --accounts", aws.ToString(ou.Id), name,
+					"rename the OU, or name its accounts with --accounts", Printable(aws.ToString(ou.Id)), name,
 					Printable(strings.TrimSuffix(path, "/")+"/"+name))
 			}
 			child := strings.TrimSuffix(path, "/") + "/" + aws.ToString(ou.Name)

@@ -2,12 +2,15 @@ package fleet
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -145,4 +148,33 @@ func TestMergeRefusesReportsOfDifferentTargets(t *testing.T) {
 	m, err := Merge(a, &Report{Version: 1, Targets: &Targets{Org: true}})
 	require.NoError(t, err)
 	assert.Equal(t, &Targets{Org: true}, m.Targets)
+}
+
+// hostileOUs answers the root's OU listing with an OU whose ID holds
+// terminal controls, then ou-prod of the same name.
+type hostileOUs struct {
+	*fakeOrg
+	id, name string
+}
+
+func (h hostileOUs) ListOrganizationalUnitsForParent(_ context.Context, in *organizations.ListOrganizationalUnitsForParentInput, _ ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error) {
+	if aws.ToString(in.ParentId) != "r-root" {
+		return &organizations.ListOrganizationalUnitsForParentOutput{}, nil
+	}
+	ous := []orgtypes.OrganizationalUnit{{Id: aws.String(h.id), Name: aws.String(h.name)},
+		{Id: aws.String("ou-prod"), Name: aws.String(h.name)}}
+	return &organizations.ListOrganizationalUnitsForParentOutput{OrganizationalUnits: ous}, nil
+}
+
+// Issue 22 item 4: an OU ID from Organizations reaches an error escaped, as
+// its name does.
+func TestDiscoverErrorsEscapeOUIDs(t *testing.T) {
+	for _, name := range []string{"a/b", "prod"} {
+		h := hostileOUs{fakeOrg: newFakeOrg(), id: "ou-\x1b[2J\u202e", name: name}
+		_, err := Discover(t.Context(), h)
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), "\x1b", name)
+		assert.NotContains(t, err.Error(), "\u202e", name)
+		assert.Contains(t, err.Error(), `\x1b[2J`, name)
+	}
 }

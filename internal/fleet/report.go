@@ -250,11 +250,14 @@ func resultNames() []string {
 }
 
 // Merge joins the reports of shards into one. An account in several reports
-// (an orphan seen by every shard) keeps its first row that is not orphaned or
-// skipped, else its first row.
+// (an orphan seen by every shard) keeps its row that is not orphaned or
+// skipped, else its first row. Two such rows for one account are refused:
+// the shards overlap, and keeping either would make the exit code depend on
+// the order of the files.
 func Merge(reports ...*Report) (*Report, error) {
 	out := &Report{Version: ReportVersion}
 	index := map[string]int{}
+	from := map[string]int{} // the report an account's kept row comes from
 	for i, r := range reports {
 		if r.Version != ReportVersion {
 			return nil, fmt.Errorf("report %d has version %d, not %d", i+1, r.Version, ReportVersion)
@@ -277,13 +280,17 @@ func Merge(reports ...*Report) (*Report, error) {
 		for _, row := range r.Rows {
 			j, seen := index[row.Account]
 			if !seen {
-				index[row.Account] = len(out.Rows)
+				index[row.Account], from[row.Account] = len(out.Rows), i
 				out.Rows = append(out.Rows, row)
 				continue
 			}
 			weak := func(x Result) bool { return x == ResultOrphaned || x == ResultSkipped }
-			if weak(out.Rows[j].Result) && !weak(row.Result) {
-				out.Rows[j] = row
+			switch {
+			case !weak(out.Rows[j].Result) && !weak(row.Result):
+				return nil, fmt.Errorf("account %s has a row in reports %d and %d (%q, %q): the shards overlap; "+
+					"merge each shard of one run once", row.Account, from[row.Account]+1, i+1, out.Rows[j].Result, row.Result)
+			case weak(out.Rows[j].Result) && !weak(row.Result):
+				out.Rows[j], from[row.Account] = row, i
 			}
 		}
 	}

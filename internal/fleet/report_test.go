@@ -106,3 +106,16 @@ func TestMergeJoinsShardsAndKeepsTheRealRowOfAnOrphan(t *testing.T) {
 	_, err = Merge(a, &Report{Version: 9})
 	require.ErrorContains(t, err, "report 2 has version 9, not 1")
 }
+
+// Two shards that both ran one account (the same shard given twice, or
+// shards of different --shard totals) are refused, whichever comes first:
+// keeping the first row made `merge ok.json failed.json` exit 0 and the
+// same files the other way round exit 1.
+func TestMergeRefusesTwoRealRowsOfOneAccount(t *testing.T) {
+	ok := &Report{Version: 1, Command: "fleet up", Shard: "0/2", Rows: []Row{{Account: "200000000001", Result: ResultOK}}}
+	failed := &Report{Version: 1, Command: "fleet up", Shard: "1/2", Rows: []Row{{Account: "200000000001", Result: Result(ClassQuota)}}}
+	for _, order := range [][]*Report{{ok, failed}, {failed, ok}, {ok, ok}} {
+		_, err := Merge(order...)
+		require.ErrorContains(t, err, "account 200000000001 has a row in reports 1 and 2")
+	}
+}

@@ -67,10 +67,17 @@ func (o *OUConfigs) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: known fields only, as
-// yaml.Decoder.KnownFields does, which Node.Decode cannot.
+// yaml.Decoder.KnownFields does, which Node.Decode cannot. Every struct of
+// fleet.yaml needs one: Node.Decode checks no field of a nested struct.
 func (e *AccountEntry) UnmarshalYAML(n *yaml.Node) error {
 	type plain AccountEntry
 	return decodeStruct(n, (*plain)(e), "fleet.AccountEntry")
+}
+
+// UnmarshalYAML implements yaml.Unmarshaler: known fields only, each once.
+func (t *Targets) UnmarshalYAML(n *yaml.Node) error {
+	type plain Targets
+	return decodeStruct(n, (*plain)(t), "fleet.Targets")
 }
 
 // UnmarshalYAML implements yaml.Unmarshaler: known fields only, each once.
@@ -87,13 +94,25 @@ func decodeStruct(n *yaml.Node, out any, typ string) error {
 	if n.Kind != yaml.MappingNode {
 		return fmt.Errorf("line %d: cannot unmarshal %s into %s", n.Line, n.ShortTag(), typ)
 	}
-	if !merges(n) {
-		known := yamlFields(reflect.TypeOf(out).Elem())
+	known := yamlFields(reflect.TypeOf(out).Elem())
+	if merges(n) {
+		// yaml.v3 merges and finds duplicates; its values are left as
+		// nodes, so that a large merged mapping costs no more than here.
+		var keys map[string]yaml.Node
+		if err := n.Decode(&keys); err != nil {
+			return err
+		}
+		for k, v := range keys {
+			if !known[k] {
+				return fmt.Errorf("line %d: field %s not found in type %s", v.Line, Printable(k), typ)
+			}
+		}
+	} else {
 		seen := make(map[string]int, len(known))
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := unalias(n.Content[i])
 			if !known[k.Value] {
-				return fmt.Errorf("line %d: field %s not found in type %s", k.Line, k.Value, typ)
+				return fmt.Errorf("line %d: field %s not found in type %s", k.Line, Printable(k.Value), typ)
 			}
 			if first, dup := seen[k.Value]; dup {
 				return fmt.Errorf("line %d: mapping key %q already defined at line %d", k.Line, k.Value, first)

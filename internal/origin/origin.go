@@ -8,6 +8,7 @@
 package origin
 
 import (
+	"html"
 	"net"
 	"net/url"
 	"strconv"
@@ -60,24 +61,53 @@ func Of(u *url.URL) string {
 	return (&url.URL{Scheme: strings.ToLower(u.Scheme), Host: strings.ToLower(u.Host)}).String()
 }
 
+// HideUserinfo returns raw, a URL as it was given, fit for an error: what
+// stands between its "//" and its last "@", where credentials go, is
+// replaced, even when raw does not parse as a URL (https//user:pw@host).
+func HideUserinfo(raw string) string {
+	at := strings.LastIndex(raw, "@")
+	if at < 0 {
+		return raw
+	}
+	start := 0
+	if i := strings.Index(raw[:at], "//"); i >= 0 {
+		start = i + 2
+	}
+	return raw[:start] + "REDACTED" + raw[at:]
+}
+
+// maxDecodes bounds how many layers of escapes Redact undoes.
+const maxDecodes = 8
+
 // Redact replaces secret in s with [REDACTED], whether s holds it as sent,
-// percent-encoded (in part or whole) or with characters JSON-escaped
-// (`\u005f`), as a server that echoes its input may. Escapes are decoded
-// before the secret is looked for, so the text returned is the decoded one.
+// percent-encoded (in part or whole), with characters JSON-escaped
+// (`\u005f`) or as HTML character references (`&#95;`), as a server that
+// echoes its input may, and through up to maxDecodes layers of them
+// (`%255f`). Escapes are decoded before the secret is looked for, so the
+// text returned is the decoded one.
 func Redact(s, secret string) string {
 	if secret == "" {
 		return s
 	}
-	s = decodeEscapes(s)
+	for range maxDecodes {
+		d := decodeEscapes(s)
+		if d == s {
+			break
+		}
+		s = d
+	}
 	for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
 		s = strings.ReplaceAll(s, form, "[REDACTED]")
 	}
 	return s
 }
 
-// decodeEscapes decodes JSON `\uXXXX` escapes and `%XX` percent escapes; a
-// malformed escape is left as it is.
+// decodeEscapes decodes HTML character references, JSON `\uXXXX` escapes
+// and `%XX` percent escapes, one layer; a malformed escape is left as it is.
 func decodeEscapes(s string) string {
+	if strings.Contains(s, "&") {
+		s = html.UnescapeString(s)
+	}
 	if !strings.ContainsAny(s, `\%`) {
 		return s
 	}

@@ -36,11 +36,30 @@ func TestRedact(t *testing.T) {
 		"token ghp_abc-def%2B1":               "token [REDACTED]",
 		`no secret \u00zz 100% \u0041`:        `no secret \u00zz 100% A`,
 		"https://x/?t=ghp_abc-def%2B1&n=name": "https://x/?t=[REDACTED]&n=name",
+		"token ghp&#95;abc-def&#43;1":         "token [REDACTED]",
+		"token ghp&#x5F;abc-def&plus;1":       "token [REDACTED]",
+		"token ghp&lowbar;abc-def+1 &amp; so": "token [REDACTED] & so",
+		"token ghp%255Fabc-def+1":             "token [REDACTED]",
+		`token ghp\u00255Fabc-def+1`:          "token [REDACTED]",
+		"token ghp&#x25;5Fabc-def+1":          "token [REDACTED]",
 	} {
 		assert.Equal(t, want, Redact(in, secret), in)
 	}
 	assert.Equal(t, "as is %41", Redact("as is %41", ""), "no secret: nothing changes")
 	assert.Equal(t, "https://127.0.0.1:8080", Of(mustParse(t, "HTTPS://user:pw@127.0.0.1:8080/p?q=1")))
+}
+
+func TestHideUserinfo(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://circleci.com/api/v2":   "https://circleci.com/api/v2",
+		"ftp://user:pw@host/x":          "ftp://REDACTED@host/x",
+		"https//user:pw@host":           "https//REDACTED@host",
+		"https:/user:pw@host":           "REDACTED@host",
+		"https://user:p/w@d@host:x/api": "https://REDACTED@host:x/api",
+		"user:pw@host":                  "REDACTED@host",
+	} {
+		assert.Equal(t, want, HideUserinfo(in), in)
+	}
 }
 
 func mustParse(t *testing.T, s string) *url.URL {

@@ -283,7 +283,7 @@ func (p *Publisher) apiOrigin() (*url.URL, error) {
 	u, err := url.Parse(p.API)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("ghrelease: the API URL (GITHUB_API_URL) %q is not an absolute https:// URL, "+
-			"such as https://api.github.com", p.clean(p.API))
+			"such as https://api.github.com", p.clean(origin.HideUserinfo(p.API)))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("ghrelease: the API URL (GITHUB_API_URL) %s must not carry credentials, a query or "+

@@ -167,6 +167,20 @@ func TestAPIURLMustBeSecure(t *testing.T) {
 	}
 }
 
+// A malformed API URL is named in the error without the credentials it may
+// carry, which are not the token and so not redacted as it is.
+func TestMalformedAPIURLHidesItsCredentials(t *testing.T) {
+	for _, api := range []string{"ftp://user:s3cret@api.example.invalid", "https//user:s3cret@api.example.invalid",
+		"https://user:s3cret@api.example.invalid:x"} {
+		t.Run(api, func(t *testing.T) {
+			p := &Publisher{API: api, Repo: "a/b", Token: token, Out: io.Discard}
+			err := p.Publish(t.Context(), "v1", false, assetFiles(t, "a.tar.gz"))
+			require.ErrorContains(t, err, "GITHUB_API_URL")
+			require.NotContains(t, err.Error(), "s3cret")
+		})
+	}
+}
+
 // Whatever the server echoes, in whatever escaping, the token stays out of
 // the error.
 func TestEchoedTokenIsRedacted(t *testing.T) {
