@@ -32,7 +32,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unicode"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/origin"
 )
@@ -521,19 +520,7 @@ func (c *Client) backoffWait(attempt int) time.Duration {
 // clean makes a server-supplied text safe to show: the token (as sent, or
 // escaped) is replaced, control characters are dropped, and the text is cut
 // to a reasonable length.
-func (c *Client) clean(s string) string {
-	s = origin.Redact(s, c.token)
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300]) + "…"
-	}
-	return s
-}
+func (c *Client) clean(s string) string { return origin.Clean(s, c.token, 300) }
 
 func unwrapURLError(err error) error {
 	var ue *url.Error

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -131,4 +132,20 @@ func decodeEscapes(s string) string {
 		i++
 	}
 	return b.String()
+}
+
+// Clean makes a server-supplied text safe to show in an error: secret, as sent
+// or escaped, is replaced (Redact), control characters become spaces, and the
+// text is cut to at most max runes.
+func Clean(s, secret string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, Redact(s, secret))
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
 }

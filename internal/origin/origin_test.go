@@ -70,3 +70,20 @@ func mustParse(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+func TestClean(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		max      int
+		want     string
+	}{
+		{"the secret as sent", "bad token ghp_secret", 100, "bad token [REDACTED]"},
+		{"the secret escaped", `bad token ghp\u005fsecret`, 100, "bad token [REDACTED]"},
+		{"control characters", "a\x1b[2Jb\nc", 100, "a [2Jb c"},
+		{"cut at max runes", "ééééé", 3, "ééé…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, Clean(tc.in, "ghp_secret", tc.max))
+		})
+	}
+}

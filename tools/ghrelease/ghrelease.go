@@ -33,7 +33,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/origin"
 )
@@ -372,17 +371,7 @@ func (p *Publisher) client() *http.Client {
 // clean makes a text safe to show: the token, in any escaping, is replaced,
 // control characters are dropped, and the text is cut to a reasonable length.
 func (p *Publisher) clean(s string) string {
-	s = origin.Redact(s, p.Token)
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 500 {
-		s = string(r[:500]) + "…"
-	}
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(origin.Clean(s, p.Token, 500))
 }
 
 // message is what an error answer says: GitHub's JSON message (decoded, so
