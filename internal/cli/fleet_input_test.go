@@ -341,3 +341,19 @@ func TestFleetResumeRemembersTheTargets(t *testing.T) {
 		assert.Contains(t, r.stderr, "--resume: "+p+" has a row for account 333333333333, which the targets do not include")
 	})
 }
+
+// A value echoed in an error, here yaml's own ``cannot unmarshal !!str `…` ``,
+// reaches the terminal with its control characters escaped: every error line
+// the command line prints goes through fleet.Printable, and keeps its line
+// breaks.
+func TestErrorsReachTheTerminalEscaped(t *testing.T) {
+	dir := t.TempDir()
+	evil := writeFile(t, dir, "evil.yaml", "version: \"1\\e[2J\\u202e\"\naccounts: {\"111111111111\": {}}\n")
+	startFakeAWS(t, &fakeAWS{})
+	r := run(t, cli.Env{}, "fleet", "plan", "--config", evil, "--work-dir", t.TempDir())
+	assert.Equal(t, fleet.ExitUsage, r.code, r.stdout+r.stderr)
+	assert.NotContains(t, r.stderr, "\x1b", "a raw ESC reached the terminal")
+	assert.NotContains(t, r.stderr, "\u202e", "a raw bidi control reached the terminal")
+	assert.Contains(t, r.stderr, `\x1b[2J`)
+	assert.Contains(t, r.stderr, "\nRun 'circleci-oidc fleet --help' for usage.\n", "line breaks stay")
+}

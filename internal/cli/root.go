@@ -118,9 +118,9 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	case errors.As(err, &fleetErr):
 		switch {
 		case fleetErr.code == fleet.ExitUsage:
-			fmt.Fprintf(env.Stderr, "circleci-oidc: %v\nRun 'circleci-oidc fleet --help' for usage.\n", err)
+			fmt.Fprintf(env.Stderr, "circleci-oidc: %s\nRun 'circleci-oidc fleet --help' for usage.\n", printable(err))
 		case fleetErr.err != nil:
-			fmt.Fprintf(env.Stderr, "circleci-oidc: %v\n", err)
+			fmt.Fprintf(env.Stderr, "circleci-oidc: %s\n", printable(err))
 		}
 		return fleetErr.code
 	case err == nil:
@@ -134,12 +134,24 @@ func Execute(ctx context.Context, args []string, env Env) int {
 	case errors.Is(err, errFindings):
 		return ExitFindings
 	case errors.As(err, &usageErr) || isCobraUsage(err):
-		fmt.Fprintf(env.Stderr, "circleci-oidc: %v\nRun 'circleci-oidc --help' for usage.\n", err)
+		fmt.Fprintf(env.Stderr, "circleci-oidc: %s\nRun 'circleci-oidc --help' for usage.\n", printable(err))
 		return ExitUsage
 	default:
-		fmt.Fprintf(env.Stderr, "circleci-oidc: %v\n", err)
+		fmt.Fprintf(env.Stderr, "circleci-oidc: %s\n", printable(err))
 		return ExitFailed
 	}
+}
+
+// printable is err's message fit for a terminal: each line through
+// fleet.Printable, so a value an error echoes (a name from Organizations, a
+// YAML value) can't move the cursor, clear the screen or reorder the text,
+// while the message keeps its own line breaks.
+func printable(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = fleet.Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // isCobraUsage recognises cobra's own argument errors, which it does not type.
