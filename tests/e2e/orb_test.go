@@ -64,6 +64,16 @@ func TestOrbScripts(t *testing.T) {
 		assert.Empty(t, gh.requests(), "a cached version downloads nothing")
 	})
 
+	// install's save_cache keeps install_dir/<< parameters.version >>, so a version given as v<V> must be
+	// installed there, not in install_dir/<V>, or the cache saves nothing and every job downloads again.
+	t.Run("a v-prefixed version is installed where save_cache keeps it", func(t *testing.T) {
+		j := newJob(t, tls)
+		cache := filepath.Join(j.dir, "cache")
+		codes := install(j, map[string]string{"version": "v" + rel.Version, "install_dir": cache})
+		require.Equal(t, 0, codes[installStep+"v"+rel.Version], j.log.String())
+		assert.FileExists(t, filepath.Join(cache, "v"+rel.Version, host, "circleci-oidc"))
+	})
+
 	t.Run("refuses a tampered archive", func(t *testing.T) {
 		tampered := release{Dir: filepath.Join(t.TempDir(), "dist"), Version: rel.Version, Tag: rel.Tag, Commit: rel.Commit}
 		require.NoError(t, os.CopyFS(tampered.Dir, os.DirFS(rel.Dir)))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the circleci-oidc command line of release PARAM_VERSION for this executor, from
 # PARAM_DOWNLOAD_URL/v<version>/<asset>, after checking the archive's sha256 against the release's checksums
-# file. Each version and platform is kept in PARAM_INSTALL_DIR/<version>/<os>-<arch>; PATH is extended
+# file. Each version and platform is kept in PARAM_INSTALL_DIR/<PARAM_VERSION>/<os>-<arch>; PATH is extended
 # through $BASH_ENV for the job's later steps.
 set -euo pipefail
 say() { printf 'circleci-oidc/install: %s\n' "$*"; }
@@ -36,7 +36,9 @@ if [ -z "$os" ] || [ -z "$arch" ]; then
 fi
 exe=circleci-oidc; [ "$os" = windows ] && exe=circleci-oidc.exe
 
-target="$dir/$version/$os-$arch"
+# The folder is named by the version as given, v or not, since that is the one save_cache keeps
+# (install_dir/ then the version parameter); $PARAM_VERSION is $version, checked above, after an optional v.
+target="$dir/$PARAM_VERSION/$os-$arch"
 if [ -x "$target/$exe" ] && [ -s "$target/.sha256" ]; then
   say "circleci-oidc $version for $os-$arch is cached in $target"
 else
