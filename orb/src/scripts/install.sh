@@ -50,7 +50,8 @@ else
   say "downloading $base/v$version/$asset"
   fetch "$base/v$version/$sums" "$tmp/$sums" || die "could not download the checksums file $base/v$version/$sums: is $version a release?"
   fetch "$base/v$version/$asset" "$tmp/$asset" || die "could not download $base/v$version/$asset"
-  want=$(awk -v f="$asset" '$2 == f { print $1 }' "$tmp/$sums")
+  # Lines as sha256sum -c reads them: "<hash>  <name>", or "<hash> *<name>" from sha256sum -b, CRLF or not.
+  want=$(awk -v f="$asset" '{ sub(/\r$/, ""); n = $2; sub(/^\*/, "", n) } n == f { print tolower($1) }' "$tmp/$sums")
   [ -n "$want" ] || die "the release's checksums file $sums lists no $asset: refusing to install an unlisted archive"
   if command -v sha256sum >/dev/null 2>&1; then
     got=$(sha256sum "$tmp/$asset" | awk '{ print $1 }')
