@@ -93,6 +93,9 @@ func TestOrbCheckRefuses(t *testing.T) {
 			"    description: Also keep the folder between jobs with save_cache and restore_cache, keyed by version and architecture.\n", "", 1)},
 			"command install: parameter cache has no description"},
 		{"a missing script", map[string]string{"scripts/doctor.sh": ""}, "could not open"},
+		{"a parameter used inside an included script", map[string]string{"scripts/install.sh": readOrb(t, "scripts/install.sh") +
+			"echo \"<< parameters.install_folder >>\"\n"},
+			"command install: an included script uses << parameters.install_folder >>, which CircleCI does not fill in there"},
 		{"an include inside a longer string", map[string]string{"commands/install.yml": strings.Replace(install,
 			"command: <<include(scripts/install.sh)>>", "command: bash <<include(scripts/install.sh)>>", 1)},
 			"entire string must be include statement"},

@@ -64,6 +64,55 @@ func TestOrbScripts(t *testing.T) {
 		assert.Empty(t, gh.requests(), "a cached version downloads nothing")
 	})
 
+	// install's save_cache keeps install_dir/<< parameters.version >>, so a version given as v<V> must be
+	// installed there, not in install_dir/<V>, or the cache saves nothing and every job downloads again.
+	t.Run("a v-prefixed version is installed where save_cache keeps it", func(t *testing.T) {
+		j := newJob(t, tls)
+		cache := filepath.Join(j.dir, "cache")
+		codes := install(j, map[string]string{"version": "v" + rel.Version, "install_dir": cache})
+		require.Equal(t, 0, codes[installStep+"v"+rel.Version], j.log.String())
+		assert.FileExists(t, filepath.Join(cache, "v"+rel.Version, host, "circleci-oidc"))
+	})
+
+	// sha256sum -c reads both of its own formats: "<hash>  <name>" and, from sha256sum -b (the default on
+	// Windows), "<hash> *<name>"; a checksums file written on Windows may also end its lines in CRLF.
+	// install reads them as sha256sum does, and still refuses a tampered archive listed either way.
+	t.Run("reads a checksums file in sha256sum's binary format, with CRLF", func(t *testing.T) {
+		for _, tc := range []struct {
+			name   string
+			tamper bool
+			code   int
+		}{{"as released", false, 0}, {"tampered", true, 1}} {
+			t.Run(tc.name, func(t *testing.T) {
+				mirror := release{Dir: filepath.Join(t.TempDir(), "dist"), Version: rel.Version, Tag: rel.Tag, Commit: rel.Commit}
+				require.NoError(t, os.CopyFS(mirror.Dir, os.DirFS(rel.Dir)))
+				sums, err := filepath.Glob(filepath.Join(mirror.Dir, "*_checksums.txt"))
+				require.NoError(t, err)
+				require.Len(t, sums, 1)
+				text := strings.ReplaceAll(mustRead(t, sums[0]), "  ", " *")
+				require.NoError(t, os.WriteFile(sums[0], []byte(strings.ReplaceAll(text, "\n", "\r\n")), 0o644))
+				if tc.tamper {
+					archive := filepath.Join(mirror.Dir, rel.cliArchive(runtime.GOOS, runtime.GOARCH))
+					b, err := os.ReadFile(archive)
+					require.NoError(t, err)
+					b[len(b)/2] ^= 0xff
+					require.NoError(t, os.WriteFile(archive, b, 0o644))
+				}
+				srv := serveGitHubReleases(t, mirror)
+				j := newJob(t, map[string]string{"CURL_CA_BUNDLE": srv.certFile})
+				codes := j.run(t, o.steps(t, "commands", "install", map[string]string{
+					"download_url": srv.URL + "/download", "version": rel.Version, "install_dir": filepath.Join(j.dir, "cache")})...)
+				logs.WriteString(j.log.String())
+				assert.Equal(t, tc.code, codes[installStep+rel.Version], j.log.String())
+				if tc.tamper {
+					assert.Contains(t, j.log.String(), "circleci-oidc/install: refusing "+rel.cliArchive(runtime.GOOS, runtime.GOARCH))
+				} else {
+					assert.Contains(t, j.log.String(), "matches the release's checksums file")
+				}
+			})
+		}
+	})
+
 	t.Run("refuses a tampered archive", func(t *testing.T) {
 		tampered := release{Dir: filepath.Join(t.TempDir(), "dist"), Version: rel.Version, Tag: rel.Tag, Commit: rel.Commit}
 		require.NoError(t, os.CopyFS(tampered.Dir, os.DirFS(rel.Dir)))

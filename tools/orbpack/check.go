@@ -27,6 +27,11 @@ var jobInvocationKeys = map[string]bool{
 // paramRE finds a parameter reference that is not escaped as \<<.
 var paramRE = regexp.MustCompile(`(^|[^\\])<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>`)
 
+// escapedParamRE finds a parameter reference escaped as \<<, as Pack writes
+// every << of an included script: CircleCI prints it as it is, never filled
+// in, so a script must take its parameters from the run step's environment.
+var escapedParamRE = regexp.MustCompile(`\\<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>`)
+
 // orb is the packed orb, as far as Check reads it.
 type orb struct {
 	Commands  map[string]entity `yaml:"commands"`
@@ -49,6 +54,7 @@ type entity struct {
 
 // Check reads a packed orb and returns every way it does not hold together:
 // a parameter used but not declared, or declared but never used; a
+// parameter referenced inside an included script, where it is never filled in; a
 // parameter without a type or description; an include left unresolved or a
 // placeholder left unreplaced; a step or job of the orb's own that does not
 // exist, or is given a parameter it does not declare, or misses one that has
@@ -86,6 +92,10 @@ func Check(packed []byte, name string) error {
 			used := map[string]bool{}
 			for _, m := range paramRE.FindAllStringSubmatch(string(b), -1) {
 				used[m[2]] = true
+			}
+			for _, m := range escapedParamRE.FindAllStringSubmatch(string(b), -1) {
+				bad("%s: an included script uses << parameters.%s >>, which CircleCI does not fill in there: "+
+					"pass it through the run step's environment, as PARAM_%s", where, m[1], strings.ToUpper(m[1]))
 			}
 			for _, p := range sortedKeys(used) {
 				if _, ok := e.Parameters[p]; !ok {

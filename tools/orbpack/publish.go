@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/circleci-oidc/pulumi-circleci-oidc/internal/origin"
 )
 
 // DefaultEndpoint is CircleCI cloud's GraphQL API, which `circleci orb
@@ -48,7 +51,8 @@ var (
 type Publisher struct {
 	Endpoint string
 	// Token is sent only to Endpoint, as the Authorization header, and never
-	// printed; redirects are refused.
+	// printed; redirects are refused, and so is an Endpoint that is not
+	// https (http only to loopback) or that carries credentials.
 	Token  string
 	DryRun bool
 	HTTP   *http.Client
@@ -66,6 +70,9 @@ func (p Publisher) Publish(ctx context.Context, name, version string, packed []b
 		return nil
 	}
 	namespace := name[:strings.Index(name, "/")]
+	if err := p.checkEndpoint(); err != nil {
+		return err
+	}
 	if p.DryRun {
 		sum := sha256.Sum256(packed)
 		fmt.Fprintf(p.Log, "dry run: POST %s orb(name: %q) { id }, registryNamespace(name: %q) { id }\n", p.Endpoint, name, namespace)
@@ -106,9 +113,28 @@ func (p Publisher) Publish(ctx context.Context, name, version string, packed []b
 		for _, e := range errs {
 			msgs = append(msgs, e.Message)
 		}
-		return fmt.Errorf("orbpack: publishing %s@%s: %s", name, version, strings.Join(msgs, "; "))
+		return fmt.Errorf("orbpack: publishing %s@%s: %s", name, version, origin.Redact(strings.Join(msgs, "; "), p.Token))
 	}
 	fmt.Fprintf(p.Log, "published orb %s@%s\n", name, version)
+	return nil
+}
+
+// checkEndpoint refuses an Endpoint the token may not travel to: not an
+// absolute https URL (http only to a loopback host, as a test server), or one
+// that carries credentials of its own.
+func (p Publisher) checkEndpoint() error {
+	u, err := url.Parse(p.Endpoint)
+	switch {
+	case err != nil || u.Host == "":
+		return fmt.Errorf("orbpack: the endpoint is not an absolute https:// URL, such as %s, so it is unclear where it "+
+			"would send the token", DefaultEndpoint)
+	case u.User != nil:
+		return fmt.Errorf("orbpack: the endpoint %s carries credentials of its own, and would send the token beside them: "+
+			"give only scheme, host and path, such as %s", origin.Of(u)+u.Path, DefaultEndpoint)
+	case !origin.Secure(u):
+		return fmt.Errorf("orbpack: the endpoint %s is not https://, and would send the token in clear text: use https:// "+
+			"(http:// only for loopback hosts such as 127.0.0.1)", origin.Of(u)+u.Path)
+	}
 	return nil
 }
 
@@ -149,7 +175,7 @@ func (p Publisher) call(ctx context.Context, query string, vars map[string]any, 
 		return fmt.Errorf("%s answered something that is not GraphQL JSON: %w", p.Endpoint, err)
 	}
 	if len(r.Errors) > 0 {
-		return errors.New(r.Errors[0].Message)
+		return errors.New(origin.Redact(r.Errors[0].Message, p.Token))
 	}
 	return json.Unmarshal(r.Data, out)
 }

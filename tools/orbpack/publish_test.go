@@ -120,4 +120,34 @@ func TestPublish(t *testing.T) {
 		assert.Contains(t, err.Error(), "refusing to follow a redirect with the API token")
 		assert.False(t, leaked)
 	})
+	t.Run("the token goes only to https, or http on loopback", func(t *testing.T) {
+		for _, endpoint := range []string{"http://circleci.example/graphql-unstable", "ftp://circleci.example/graphql",
+			"circleci.example/graphql", "https://user:pass@circleci.example/graphql"} {
+			var sent bool
+			client := &http.Client{Transport: roundTripper(func(*http.Request) (*http.Response, error) {
+				sent = true
+				return nil, io.ErrUnexpectedEOF
+			})}
+			p := Publisher{Endpoint: endpoint, Token: token, HTTP: client, Log: io.Discard}
+			err := p.Publish(t.Context(), "circleci-oidc/circleci-oidc", "1.2.3", packed)
+			require.Error(t, err, endpoint)
+			assert.Contains(t, err.Error(), "would send the token", endpoint)
+			assert.NotContains(t, err.Error(), "pass", endpoint)
+			assert.False(t, sent, "a request went to %s", endpoint)
+		}
+	})
+	t.Run("an answer that echoes the token is cleaned", func(t *testing.T) {
+		g := newGraphQL(t)
+		g.orb, g.errs = map[string]string{"id": "x"}, []map[string]string{{"message": "token " + token + " may not publish"}}
+		p := Publisher{Endpoint: g.URL, Token: token, HTTP: http.DefaultClient, Log: io.Discard}
+		err := p.Publish(t.Context(), "circleci-oidc/circleci-oidc", "1.2.3", packed)
+		require.Error(t, err)
+		assert.NotContains(t, err.Error(), token)
+		assert.Contains(t, err.Error(), "[REDACTED] may not publish")
+	})
 }
+
+// roundTripper is an http.RoundTripper from a function.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

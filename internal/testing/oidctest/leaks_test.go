@@ -30,6 +30,9 @@ func TestLeaks(t *testing.T) {
 		{"a slice of the signature", "x" + parts[2][100:112] + "x", true},
 		{"the signature in hex", hex.EncodeToString(sig)[40:60], true},
 		{"the signature in standard base64", base64.StdEncoding.EncodeToString(sig)[200:220], true},
+		{"the signature in upper-case hex", strings.ToUpper(hex.EncodeToString(sig))[40:60], true},
+		{"the token through base64, as `echo $TOKEN | base64` gets past masking", base64.StdEncoding.EncodeToString([]byte("TOKEN=" + token)), true},
+		{"the signature in base64 after one other byte", base64.StdEncoding.EncodeToString(append([]byte{0}, sig...))[100:120], true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.leaks, len(Leaks(tc.output, token)) > 0, Leaks(tc.output, token))

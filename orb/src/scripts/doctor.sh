@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs circleci-oidc doctor --from-job: judges this job's own OIDC token against $AWS_ROLE_TRUST_POLICY, as STS
 # would, and exits with doctor's code. The token goes from the environment to doctor and nowhere else: this
-# script never prints it, and never traces its commands.
+# script never prints it, and never traces its commands, even in a job whose shell does (-x, or set -x in
+# $BASH_ENV): a traced `CIRCLE_OIDC_TOKEN_V2=$minted` would print the token.
 # CircleCI's shell runs with -e: turn it off to read the exit code of circleci-oidc.
-set +e -uo pipefail
+set +ex -uo pipefail
 say() { printf 'circleci-oidc/doctor: %s\n' "$*"; }
 
 args=(doctor --from-job)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the circleci-oidc command line of release PARAM_VERSION for this executor, from
 # PARAM_DOWNLOAD_URL/v<version>/<asset>, after checking the archive's sha256 against the release's checksums
-# file. Each version and platform is kept in PARAM_INSTALL_DIR/<version>/<os>-<arch>; PATH is extended
+# file. Each version and platform is kept in PARAM_INSTALL_DIR/<PARAM_VERSION>/<os>-<arch>; PATH is extended
 # through $BASH_ENV for the job's later steps.
 set -euo pipefail
 say() { printf 'circleci-oidc/install: %s\n' "$*"; }
@@ -36,7 +36,9 @@ if [ -z "$os" ] || [ -z "$arch" ]; then
 fi
 exe=circleci-oidc; [ "$os" = windows ] && exe=circleci-oidc.exe
 
-target="$dir/$version/$os-$arch"
+# The folder is named by the version as given, v or not, since that is the one save_cache keeps
+# (install_dir/ then the version parameter); $PARAM_VERSION is $version, checked above, after an optional v.
+target="$dir/$PARAM_VERSION/$os-$arch"
 if [ -x "$target/$exe" ] && [ -s "$target/.sha256" ]; then
   say "circleci-oidc $version for $os-$arch is cached in $target"
 else
@@ -48,7 +50,8 @@ else
   say "downloading $base/v$version/$asset"
   fetch "$base/v$version/$sums" "$tmp/$sums" || die "could not download the checksums file $base/v$version/$sums: is $version a release?"
   fetch "$base/v$version/$asset" "$tmp/$asset" || die "could not download $base/v$version/$asset"
-  want=$(awk -v f="$asset" '$2 == f { print $1 }' "$tmp/$sums")
+  # Lines as sha256sum -c reads them: "<hash>  <name>", or "<hash> *<name>" from sha256sum -b, CRLF or not.
+  want=$(awk -v f="$asset" '{ sub(/\r$/, ""); n = $2; sub(/^\*/, "", n) } n == f { print tolower($1) }' "$tmp/$sums")
   [ -n "$want" ] || die "the release's checksums file $sums lists no $asset: refusing to install an unlisted archive"
   if command -v sha256sum >/dev/null 2>&1; then
     got=$(sha256sum "$tmp/$asset" | awk '{ print $1 }')
