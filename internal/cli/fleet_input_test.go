@@ -342,7 +342,7 @@ func TestFleetResumeRemembersTheTargets(t *testing.T) {
 	})
 }
 
-// A value echoed in an error, here yaml's own “cannot unmarshal !!str `…` “,
+// A value echoed in an error, here yaml's own "cannot unmarshal !!str" message,
 // reaches the terminal with its control characters escaped: every error line
 // the command line prints goes through fleet.Printable, and keeps its line
 // breaks.
